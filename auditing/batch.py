@@ -1,0 +1,197 @@
+"""The audit batch (DESIGN §3): real, holdout and synthetic rows stacked in one frame.
+
+Columns are aligned on the real data: audit columns are those of the real data that the
+synthetic data has too; a column on one side only, or synthetic values that cannot be read as
+the real column's type, become findings instead of being dropped or coerced silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+import pandas as pd
+
+from auditing.errors import InputError
+from auditing.io import LoadedTable, read_table
+from expectations import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL
+from expectations.metrics.distributions import column_kind
+
+TableInput = Union[pd.DataFrame, str, Path]
+#: How many column names a message lists before it says "and N more".
+_LISTED_NAMES = 8
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a reviewer should know about the inputs or a result; aggregates only."""
+
+    module: str
+    kind: str
+    message: str
+    columns: tuple[str, ...] = ()
+    count: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"module": self.module, "kind": self.kind, "message": self.message,
+                "columns": list(self.columns), "count": self.count}
+
+
+@dataclass
+class AuditBatch:
+    """The stacked frame GX validates, and what was learnt while building it."""
+
+    frame: pd.DataFrame
+    columns: list[str]
+    kinds: dict[str, str]
+    sample_sizes: dict[str, int | None]
+    inputs: dict[str, dict[str, Any]]
+    findings: list[Finding] = field(default_factory=list)
+    source_column: str = SOURCE_COLUMN
+
+
+def _names(columns: list[str]) -> str:
+    shown = ", ".join(f"'{c}'" for c in columns[:_LISTED_NAMES])
+    return shown + (f" and {len(columns) - _LISTED_NAMES} more" if len(columns) > _LISTED_NAMES else "")
+
+
+def _frame_fingerprint(frame: pd.DataFrame) -> str:
+    """sha256 over the column names and pandas' per-row hashes of an in-memory frame."""
+    digest = hashlib.sha256("\x1f".join(map(str, frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _load(value: TableInput, role: str) -> LoadedTable:
+    if isinstance(value, pd.DataFrame):
+        if value.shape[1] == 0:
+            raise InputError(f"the {role} DataFrame has no columns")
+        if len(value) == 0:
+            raise InputError(f"the {role} DataFrame has no rows")
+        return LoadedTable(value, _frame_fingerprint(value), "dataframe", "DataFrame")
+    return read_table(value, role)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Values as strings for a categorical column; integral floats print without '.0'."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        as_int = values.dropna()
+        if (as_int == np.round(as_int)).all():
+            values = values.astype("Int64")
+    text = values.astype(object).where(values.notna(), None)
+    return text.map(lambda v: v if v is None or isinstance(v, str) else str(v))
+
+
+def _conform(values: pd.Series, kind: str, real: pd.Series, role: str, name: str) -> tuple[pd.Series, Finding | None]:
+    """Cast one non-real column to the real column's kind; a finding counts what did not fit."""
+    if kind == "categorical":
+        return _as_text(values), None
+    if pd.api.types.is_datetime64_any_dtype(real.dtype):
+        converted = pd.to_datetime(values, errors="coerce")
+        expected = "dates or times"
+    elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values, None
+    else:
+        converted = pd.to_numeric(values, errors="coerce")
+        expected = "numbers"
+    unreadable = int((converted.isna() & values.notna()).sum())
+    if unreadable == 0:
+        return converted, None
+    return converted, Finding(
+        module="data",
+        kind="type_mismatch",
+        message=(
+            f"column '{name}': {unreadable:,} of {len(values):,} {role} values are not {expected} like the real "
+            "column's; they are audited as missing values"
+        ),
+        columns=(name,),
+        count=unreadable,
+    )
+
+
+def build_audit_batch(
+    real: TableInput,
+    synthetic: TableInput,
+    holdout: TableInput | None = None,
+    *,
+    source_column: str = SOURCE_COLUMN,
+) -> AuditBatch:
+    """Stack real, holdout and synthetic rows into the one frame the checkpoint validates.
+
+    Parameters
+    ----------
+    real, synthetic, holdout : DataFrames or paths of local CSV / Parquet files.
+    source_column : name of the added column holding each row's source label
+        (``real``, ``holdout``, ``synthetic``); it must not already be an input column.
+
+    Returns
+    -------
+    ``AuditBatch`` with the stacked frame (audit columns + source column), the audit columns
+    and their kinds, row counts, input fingerprints and the alignment findings.
+
+    Raises ``InputError`` for unreadable or empty inputs, inputs that share no column, a
+    holdout lacking audit columns, or an input that already has the source column.
+    """
+    tables = {"real": _load(real, "real"), "synthetic": _load(synthetic, "synthetic")}
+    if holdout is not None:
+        tables["holdout"] = _load(holdout, "holdout")
+    for role, table in tables.items():
+        if source_column in table.frame.columns:
+            raise InputError(f"the {role} data already has a column '{source_column}', the audit's source column")
+
+    real_frame, syn_frame = tables["real"].frame, tables["synthetic"].frame
+    real_columns = [str(c) for c in real_frame.columns]
+    syn_columns = {str(c) for c in syn_frame.columns}
+    columns = [c for c in real_columns if c in syn_columns]
+    if not columns:
+        raise InputError(
+            f"the real and synthetic data share no column (real: {_names(real_columns)}; "
+            f"synthetic: {_names(sorted(syn_columns))})"
+        )
+    findings = []
+    only_real = [c for c in real_columns if c not in syn_columns]
+    only_syn = sorted(syn_columns - set(real_columns))
+    if only_real:
+        findings.append(Finding("data", "column_only_in_real", f"not in the synthetic data, so not audited: {_names(only_real)}", tuple(only_real)))
+    if only_syn:
+        findings.append(Finding("data", "column_only_in_synthetic", f"not in the real data, so not audited: {_names(only_syn)}", tuple(only_syn)))
+    if "holdout" in tables:
+        lacking = [c for c in columns if c not in tables["holdout"].frame.columns]
+        if lacking:
+            raise InputError(f"the holdout data lacks audit column(s) {_names(lacking)} that real and synthetic share")
+
+    kinds = {name: column_kind(real_frame[name]) for name in columns}
+    labels = {"real": REAL_LABEL, "holdout": HOLDOUT_LABEL, "synthetic": SYNTHETIC_LABEL}
+    parts = []
+    for role in ("real", "holdout", "synthetic"):
+        if role not in tables:
+            continue
+        frame = tables[role].frame
+        conformed = {}
+        for name in columns:
+            if role == "real":
+                conformed[name] = _as_text(frame[name]) if kinds[name] == "categorical" else frame[name]
+                continue
+            conformed[name], finding = _conform(frame[name], kinds[name], real_frame[name], role, name)
+            if finding is not None:
+                findings.append(finding)
+        part = pd.DataFrame(conformed)
+        part[source_column] = labels[role]
+        parts.append(part)
+    stacked = pd.concat(parts, ignore_index=True)
+    return AuditBatch(
+        frame=stacked,
+        columns=columns,
+        kinds=kinds,
+        sample_sizes={role: len(tables[role].frame) if role in tables else None for role in ("real", "synthetic", "holdout")},
+        inputs={
+            role: {"source": t.source, "format": t.file_format, "sha256": t.sha256,
+                   "rows": len(t.frame), "columns": int(t.frame.shape[1])}
+            for role, t in tables.items()
+        },
+        findings=findings,
+        source_column=source_column,
+    )

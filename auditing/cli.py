@@ -1,0 +1,145 @@
+"""`synth-audit`: the command line for people and CI jobs.
+
+Exit codes: 0 the checkpoint passed, 1 it failed, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+_RISK_WIDTH, _SCORE_WIDTH, _MODULE_WIDTH = 8, 7, 10
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors exit with our input-error code (2 is also argparse's)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"synth-audit: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_INPUT)
+
+
+def _progress(started: float):
+    def report(line: str) -> None:
+        print(f"[{time.perf_counter() - started:5.1f}s] {line}", file=sys.stderr, flush=True)
+
+    return report
+
+
+def summary_table(report: dict[str, Any]) -> str:
+    """The per-module summary: module, score, risk, message; then the overall line."""
+    lines = [f"{'module':<{_MODULE_WIDTH}} {'score':>{_SCORE_WIDTH}} {'risk':<{_RISK_WIDTH}} message"]
+    for module, score in report["module_scores"].items():
+        finding = report["detailed_findings"][module]
+        shown = "—" if score is None else f"{score:.3f}"
+        lines.append(f"{module:<{_MODULE_WIDTH}} {shown:>{_SCORE_WIDTH}} {finding['risk_level'] or '—':<{_RISK_WIDTH}} {finding['message']}")
+    overall = report["overall_score"]
+    verdict = "PASS" if report["success"] else "FAIL"
+    lines.append(f"{'overall':<{_MODULE_WIDTH}} {'—' if overall is None else f'{overall:.3f}':>{_SCORE_WIDTH}} {verdict}")
+    for finding in report["findings"]:
+        lines.append(f"note: {finding['message']}")
+    return "\n".join(lines)
+
+
+def _add_threshold_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=0, help="random seed for every sampled figure (default 0)")
+    parser.add_argument("--min-column-shapes", type=float, default=None, metavar="SCORE",
+                        help="lowest passing column-shapes score (default 0.8)")
+    parser.add_argument("--min-pair-trends", type=float, default=None, metavar="SCORE",
+                        help="lowest passing pair-trends score (default 0.7)")
+    parser.add_argument("--bins", type=int, default=None, help="real-quantile bins per numeric column (default 20)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="synth-audit", description="Audit a synthetic dataset for privacy, fairness and fidelity.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    audit = commands.add_parser("audit", help="audit synthetic data against the real data it was made from")
+    audit.add_argument("--real", required=True, help="real training data (CSV, CSV.gz or Parquet)")
+    audit.add_argument("--synthetic", required=True, help="synthetic data (CSV, CSV.gz or Parquet)")
+    audit.add_argument("--holdout", help="real rows the generator never saw: enables the noise floor")
+    audit.add_argument("--out", default="synth-audit-out", help="folder for report.json and Data Docs (default ./synth-audit-out)")
+    audit.add_argument("--json", action="store_true", help="print the raw report JSON instead of the summary table")
+    _add_threshold_options(audit)
+    demo = commands.add_parser("demo", help="audit bundled demo data: a good and a poor synthetic set")
+    demo.add_argument("--out", default="synth-audit-demo", help="folder for the two audits (default ./synth-audit-demo)")
+    demo.add_argument("--json", action="store_true", help="print both raw reports as JSON")
+    _add_threshold_options(demo)
+    return parser
+
+
+def _parameters(args: argparse.Namespace):
+    from auditing.parameters import AuditParameters
+
+    chosen = {
+        "seed": args.seed,
+        "fidelity_min_column_shapes_score": args.min_column_shapes,
+        "fidelity_min_pair_trends_score": args.min_pair_trends,
+        "fidelity_n_bins": args.bins,
+    }
+    return AuditParameters(**{k: v for k, v in chosen.items() if v is not None})
+
+
+def _run_audit_command(args: argparse.Namespace, parameters, progress) -> int:
+    from auditing.engine import run_audit
+
+    outcome = run_audit(args.real, args.synthetic, args.holdout, out_dir=args.out,
+                        parameters=parameters, progress=progress)
+    print(json.dumps(outcome.report, indent=2) if args.json else summary_table(outcome.report))
+    print(f"report: {outcome.report_path}", file=sys.stderr)
+    if outcome.data_docs_page:
+        print(f"Data Docs: {outcome.data_docs_page}", file=sys.stderr)
+    return EXIT_PASS if outcome.success else EXIT_FAIL
+
+
+def _run_demo_command(args: argparse.Namespace, parameters, progress) -> int:
+    from auditing.demo import write_demo_data
+    from auditing.engine import run_audit
+
+    out = Path(args.out)
+    progress("generating demo data (no download)")
+    files = write_demo_data(out / "data", seed=args.seed)
+    reports = {}
+    for name in ("good", "poor"):
+        progress(f"auditing the {name} synthetic set")
+        outcome = run_audit(files["real"], files[name], files["holdout"], out_dir=out / name,
+                            parameters=parameters, progress=progress)
+        reports[name] = outcome.report
+        if not args.json:
+            print(f"\n== demo: {name} synthetic set ({'PASS' if outcome.success else 'FAIL'}) ==")
+            print(summary_table(outcome.report))
+            print(f"Data Docs: {outcome.data_docs_page}")
+    if args.json:
+        print(json.dumps(reports, indent=2))
+    good_passes, poor_fails = reports["good"]["success"], not reports["poor"]["success"]
+    print(f"\nThe good set {'passes' if good_passes else 'FAILS'}; the poor set {'fails' if poor_fails else 'PASSES'}. "
+          f"Open the HTML pages above in a browser.", file=sys.stderr)
+    return EXIT_PASS if good_passes and poor_fails else EXIT_FAIL
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    progress = _progress(time.perf_counter())
+    progress("loading the audit engine (Great Expectations)")
+    from auditing.errors import InputError, UnregisteredExpectationError
+
+    try:
+        parameters = _parameters(args)
+    except ValueError as error:  # a threshold or weight out of range
+        print(f"synth-audit: error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    command = _run_audit_command if args.command == "audit" else _run_demo_command
+    try:
+        return command(args, parameters, progress)
+    except (InputError, UnregisteredExpectationError) as error:
+        print(f"synth-audit: error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""One audit, end to end: build the batch, run the checkpoint, write the report.
+
+The CLI, the API and pipelines that want the report (not only the GX verdict) call ``run_audit``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditing.batch import TableInput, build_audit_batch
+from auditing.checkpoint import data_docs_page, open_context, result_dicts, run_checkpoint
+from auditing.parameters import AuditParameters
+from auditing.report import build_report
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AuditOutcome:
+    report: dict[str, Any]
+    report_path: Path
+    data_docs_page: Path | None
+
+    @property
+    def success(self) -> bool:
+        return bool(self.report["success"])
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def run_audit(
+    real: TableInput,
+    synthetic: TableInput,
+    holdout: TableInput | None = None,
+    *,
+    out_dir: str | Path,
+    parameters: AuditParameters | None = None,
+    progress: Progress = _quiet,
+) -> AuditOutcome:
+    """Audit ``synthetic`` against ``real`` (and ``holdout``), writing everything under ``out_dir``.
+
+    ``out_dir`` receives ``report.json``, the GX validation results (``validations/``) and the
+    Data Docs site (``data_docs/``). ``progress`` is called with a line before each slow step.
+    Raises ``InputError`` for bad inputs and ``UnregisteredExpectationError`` for a broken suite.
+    """
+    parameters = parameters or AuditParameters()
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+
+    started = time.perf_counter()
+    progress("reading inputs and building the audit batch")
+    batch = build_audit_batch(real, synthetic, holdout, source_column=parameters.source_column)
+    sizes = ", ".join(f"{n:,} {role}" for role, n in batch.sample_sizes.items() if n is not None)
+    progress(f"audit batch ready: {sizes} rows, {len(batch.columns)} columns ({time.perf_counter() - started:.1f} s)")
+
+    progress("running the synthetic_data_audit checkpoint and building Data Docs")
+    context = open_context(writable_dir=out)
+    result = run_checkpoint(context, batch.frame, parameters)
+    page = data_docs_page(context, result)
+    progress(f"checkpoint done ({time.perf_counter() - started:.1f} s)")
+
+    report = build_report(batch, result_dicts(result), parameters, result.success, page.as_uri() if page else None)
+    report_path = out / "report.json"
+    report_path.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
+    return AuditOutcome(report, report_path, page)

@@ -1,0 +1,85 @@
+"""Reading local CSV (optionally gzip) and Parquet files, detected from their content."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from auditing.errors import InputError
+
+PARQUET_MAGIC = b"PAR1"
+GZIP_MAGIC = b"\x1f\x8b"
+# pyarrow appends the offending row's text after this; we keep only the counts.
+_FIELD_COUNT = re.compile(r"Expected (\d+) columns?, got (\d+)")
+
+
+@dataclass(frozen=True)
+class LoadedTable:
+    """A table read from a file, with what the report says about it."""
+
+    frame: pd.DataFrame
+    sha256: str
+    file_format: str
+    source: str
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_csv(path: Path, compressed: bool) -> pa.Table:
+    options = pa_csv.ConvertOptions(strings_can_be_null=True)
+    if compressed:
+        with gzip.open(path, "rb") as handle:
+            return pa_csv.read_csv(handle, convert_options=options)
+    return pa_csv.read_csv(path, convert_options=options)
+
+
+def read_table(path: str | Path, role: str) -> LoadedTable:
+    """Read the ``role`` input (``real``, ``synthetic``, ``holdout``) from a local file.
+
+    Parquet is recognised by its magic bytes, gzip by its header, anything else is read as CSV
+    (empty fields are missing values). Raises ``InputError`` naming the file for a missing,
+    empty or unreadable file, without quoting its content.
+    """
+    file = Path(path)
+    label = f"{role} data file '{path}'"
+    if not file.exists():
+        raise InputError(f"{label} does not exist")
+    if not file.is_file():
+        raise InputError(f"{label} is not a file")
+    if file.stat().st_size == 0:
+        raise InputError(f"{label} is empty (0 bytes)")
+    with file.open("rb") as handle:
+        head = handle.read(4)
+    try:
+        if head == PARQUET_MAGIC:
+            table, file_format = pq.read_table(file), "parquet"
+        else:
+            compressed = head[:2] == GZIP_MAGIC
+            table, file_format = _read_csv(file, compressed), "csv.gz" if compressed else "csv"
+    except (pa.ArrowException, OSError, EOFError, gzip.BadGzipFile) as error:
+        counts = _FIELD_COUNT.search(str(error))
+        detail = (
+            f"a row has {counts.group(2)} fields where the header has {counts.group(1)}"
+            if counts
+            else "it is not valid CSV or Parquet"
+        )
+        raise InputError(f"{label} could not be read: {detail}") from None
+    if table.num_columns == 0:
+        raise InputError(f"{label} has no columns")
+    if table.num_rows == 0:
+        raise InputError(f"{label} has a header but no rows")
+    return LoadedTable(table.to_pandas(), sha256_file(file), file_format, file.name)

@@ -1,0 +1,143 @@
+"""The audit report (DESIGN §4 "Overall", §5).
+
+Keeps the seed's shape (``overall_score``, ``module_scores``, ``detailed_findings``) and adds
+the checkpoint verdict, per-module details, findings, input fingerprints, versions, parameters
+and seed. Built from aggregates only; nothing here reads a data row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from importlib import metadata
+from typing import Any
+
+from great_expectations.expectations.registry import get_expectation_impl
+
+from auditing.batch import AuditBatch
+from auditing.parameters import MODULES, AuditParameters
+
+SCHEMA_VERSION = "1.0"
+NOT_IMPLEMENTED = "not implemented yet"
+_VERSIONED = ("synthetic-data-auditor", "great_expectations", "pandas", "numpy", "scipy", "pyarrow")
+_PART_NAMES = {
+    "expect_synthetic_column_shapes_to_match_real": "column shapes",
+    "expect_synthetic_column_pair_trends_to_match_real": "pair trends",
+}
+
+
+def module_of(expectation_type: str) -> str:
+    """The report module an expectation type belongs to (its class's ``audit_module``)."""
+    return getattr(get_expectation_impl(expectation_type), "audit_module", "") or "other"
+
+
+def risk_level(results: list[dict[str, Any]]) -> str:
+    """``high`` if a critical expectation failed, ``medium`` if a warning one did, else ``low``."""
+    failed = {r["severity"] for r in results if not r["success"]}
+    if "critical" in failed:
+        return "high"
+    return "medium" if "warning" in failed else "low"
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _fidelity_message(results: list[dict[str, Any]], score: float | None) -> str:
+    """One sentence: the score, and the number that decided the verdict."""
+    errors = [r["error"] for r in results if r["error"]]
+    if errors:
+        return f"Fidelity could not be measured: {errors[0]}"
+    parts = {_PART_NAMES.get(r["type"], r["type"]): r for r in results}
+    failed = sorted((r for r in results if not r["success"]), key=lambda r: r["severity"] != "critical")
+    worst_column = next(iter(parts.get("column shapes", {}).get("details", {}).get("columns", [])), None)
+    worst = f"; least similar column '{worst_column['column']}' (TVD {_fmt(worst_column['tvd'])})" if worst_column else ""
+    if failed:
+        first = failed[0]
+        name = _PART_NAMES.get(first["type"], first["type"])
+        thresholds = first["details"].get("thresholds", {})
+        over = first["details"].get("columns_over_max_tvd")
+        if over and first["observed_value"] >= thresholds["min_score"]:
+            return f"Fidelity {name}: column(s) {', '.join(over)} exceed the maximum TVD {_fmt(thresholds['max_column_tvd'])}{worst}."
+        return f"Fidelity {name} score {_fmt(first['observed_value'])} is below the minimum {_fmt(thresholds['min_score'])}{worst}."
+    figures = ", ".join(f"{name} {_fmt(r['observed_value'])}" for name, r in parts.items())
+    floors = [r["details"].get("noise_floor") for r in parts.values()]
+    floor = f" (train vs holdout: {', '.join(_fmt(f) for f in floors)})" if all(f is not None for f in floors) else ""
+    return f"Fidelity score {_fmt(score)} passes: {figures}{floor}{worst}."
+
+
+MESSAGES = {"fidelity": _fidelity_message}
+
+
+def _module_entry(module: str, results: list[dict[str, Any]]) -> dict[str, Any]:
+    if not results:
+        return {"score": None, "status": "not_run", "reason": NOT_IMPLEMENTED, "risk_level": None,
+                "message": f"The {module} audit is {NOT_IMPLEMENTED}; it is not part of the overall score."}
+    # One figure per expectation type: two thresholds on the same metric must not count twice.
+    by_type = {r["type"]: r["observed_value"] for r in results}
+    measured = [v for v in by_type.values() if v is not None]
+    score = float(sum(measured) / len(measured)) if measured and not any(r["error"] for r in results) else None
+    return {
+        "score": score,
+        "status": "ran" if score is not None else "failed",
+        "reason": None if score is not None else "the audit metric raised an error",
+        "risk_level": risk_level(results) if score is not None else "high",
+        "message": MESSAGES[module](results, score),
+        "expectations": results,
+    }
+
+
+def overall_score(module_scores: dict[str, float | None], weights: dict[str, float]) -> float | None:
+    """Weighted mean of the module scores that exist; ``None`` when none does."""
+    present = {m: s for m, s in module_scores.items() if s is not None and weights.get(m, 0) > 0}
+    total = sum(weights[m] for m in present)
+    return float(sum(weights[m] * s for m, s in present.items()) / total) if total else None
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def audit_id(inputs: dict[str, dict[str, Any]], parameters: AuditParameters) -> str:
+    """Deterministic id: the same inputs, parameters and seed give the same id."""
+    key = json.dumps({"inputs": {r: i["sha256"] for r, i in inputs.items()}, "parameters": parameters.to_dict()}, sort_keys=True)
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def build_report(
+    batch: AuditBatch,
+    results: list[dict[str, Any]],
+    parameters: AuditParameters,
+    success: bool,
+    data_docs_url: str | None,
+) -> dict[str, Any]:
+    """Assemble the report from the checkpoint's per-expectation results."""
+    grouped: dict[str, list[dict[str, Any]]] = {m: [] for m in MODULES}
+    for result in results:
+        grouped.setdefault(module_of(result["type"]), []).append(result)
+    modules = {m: _module_entry(m, grouped[m]) for m in MODULES}
+    module_scores = {m: entry["score"] for m, entry in modules.items()}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "audit_id": audit_id(batch.inputs, parameters),
+        "success": bool(success),
+        "overall_score": overall_score(module_scores, parameters.weights),
+        "module_scores": module_scores,
+        "detailed_findings": {m: {"risk_level": e["risk_level"], "message": e["message"]} for m, e in modules.items()},
+        "modules": modules,
+        "findings": [f.to_dict() for f in batch.findings],
+        "columns": {name: batch.kinds[name] for name in batch.columns},
+        "sample_sizes": batch.sample_sizes,
+        "inputs": batch.inputs,
+        "parameters": parameters.to_dict(),
+        "seed": parameters.seed,
+        "versions": library_versions(),
+        "data_docs_url": data_docs_url,
+    }

@@ -1,0 +1,24 @@
+"""Synthetic-data audits as Great Expectations custom expectations.
+
+Importing this package registers every audit expectation and metric with GX; a suite that
+names them must be loaded after the import (GX silently drops unregistered types).
+"""
+
+from expectations.base import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL, AuditExpectation
+from expectations.fidelity import ExpectSyntheticColumnPairTrendsToMatchReal, ExpectSyntheticColumnShapesToMatchReal
+
+#: The expectation types this package registers, by the name stored in suite JSON.
+AUDIT_EXPECTATION_TYPES: tuple[str, ...] = tuple(
+    cls.expectation_type for cls in (ExpectSyntheticColumnShapesToMatchReal, ExpectSyntheticColumnPairTrendsToMatchReal)
+)
+
+__all__ = [
+    "AUDIT_EXPECTATION_TYPES",
+    "HOLDOUT_LABEL",
+    "REAL_LABEL",
+    "SOURCE_COLUMN",
+    "SYNTHETIC_LABEL",
+    "AuditExpectation",
+    "ExpectSyntheticColumnPairTrendsToMatchReal",
+    "ExpectSyntheticColumnShapesToMatchReal",
+]

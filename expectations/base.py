@@ -1,0 +1,81 @@
+"""What every audit expectation shares: where the sides of the audit batch are.
+
+Each audit runs on one stacked batch (DESIGN §3); the expectation names the source column and
+the labels of its sides as kwargs, and its metric splits the rows in one pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, List, Tuple, Union
+
+import pandas as pd
+from great_expectations.compatibility import pydantic
+from great_expectations.core.metric_domain_types import MetricDomainTypes
+from great_expectations.core.suite_parameters import SuiteParameterDict  # noqa: TC002 (pydantic needs it)
+from great_expectations.expectations.expectation import BatchExpectation
+
+from expectations.metrics.sources import split_sources
+
+#: Default name of the source-label column of the audit batch.
+SOURCE_COLUMN = "_audit_source"
+REAL_LABEL, SYNTHETIC_LABEL, HOLDOUT_LABEL = "real", "synthetic", "holdout"
+
+#: The kwargs that locate the sides; every audit metric takes them as value keys.
+SIDE_KEYS: Tuple[str, ...] = ("source_column", "real_label", "synthetic_label", "holdout_label", "columns")
+
+
+class AuditExpectation(BatchExpectation):
+    """Base of the audit expectations (abstract: registered only through its subclasses).
+
+    Subclasses set ``metric_dependencies`` to their one shared metric, extend
+    ``success_keys`` with their own value keys and thresholds, and implement ``_validate``.
+    Thresholds stay out of the metric's value keys so expectations that differ only in a
+    threshold share one computation.
+    """
+
+    source_column: Union[str, SuiteParameterDict] = pydantic.Field(
+        SOURCE_COLUMN, description="Column of the audit batch that labels each row's source."
+    )
+    real_label: Union[str, SuiteParameterDict] = pydantic.Field(REAL_LABEL, description="Label of the real training rows.")
+    synthetic_label: Union[str, SuiteParameterDict] = pydantic.Field(
+        SYNTHETIC_LABEL, description="Label of the synthetic rows."
+    )
+    holdout_label: Union[str, SuiteParameterDict, None] = pydantic.Field(
+        HOLDOUT_LABEL, description="Label of the real holdout rows (optional in the batch)."
+    )
+    columns: Union[List[str], SuiteParameterDict, None] = pydantic.Field(
+        None, description="Audit columns; default every column but the source column."
+    )
+
+    metric_dependencies: ClassVar[Tuple[str, ...]] = ()
+    success_keys: ClassVar[Tuple[str, ...]] = SIDE_KEYS
+    #: The report module (privacy, fairness, fidelity) whose score this expectation's observed
+    #: value is part of.
+    audit_module: ClassVar[str] = ""
+
+    @classmethod
+    def is_abstract(cls) -> bool:
+        return not cls.metric_dependencies or super().is_abstract()
+
+
+def batch_sides(
+    execution_engine: Any, metric_domain_kwargs: dict, metric_value_kwargs: dict
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The real / synthetic / holdout rows of the batch a pandas audit metric runs on.
+
+    Raises ``ValueError`` naming the label when the batch has no real or no synthetic rows.
+    """
+    batch, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
+    labels = {
+        "real": metric_value_kwargs["real_label"],
+        "synthetic": metric_value_kwargs["synthetic_label"],
+        "holdout": metric_value_kwargs.get("holdout_label"),
+    }
+    source = metric_value_kwargs["source_column"]
+    frames, columns = split_sources(batch, source, labels, metric_value_kwargs.get("columns"))
+    for side in ("real", "synthetic"):
+        if side not in frames:
+            raise ValueError(f"the audit batch has no rows labelled '{labels[side]}' in column '{source}'")
+    return frames, columns
+
+

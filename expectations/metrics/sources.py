@@ -1,0 +1,44 @@
+"""Splitting the audit batch (DESIGN §3) into its real, holdout and synthetic rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+
+def split_sources(
+    batch: pd.DataFrame,
+    source_column: str,
+    labels: dict[str, str | None],
+    columns: Sequence[str] | None = None,
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Split the stacked audit batch by its source column, in one pass over the rows.
+
+    Parameters
+    ----------
+    batch : every audit row, stacked, with a source-label column.
+    source_column : name of that column.
+    labels : side name → label in the source column (e.g. ``{"real": "real", ...}``); a side
+        whose label is ``None`` or absent from the batch is left out of the result.
+    columns : audit columns; default every column except the source column.
+
+    Returns
+    -------
+    (frames, columns): side name → its rows (audit columns only), and the audit columns.
+    Raises ``ValueError`` naming the missing column when the source column or an audit column
+    is not in the batch.
+    """
+    if source_column not in batch.columns:
+        raise ValueError(f"the audit batch has no source column '{source_column}'")
+    audit_columns = [c for c in batch.columns if c != source_column] if columns is None else list(columns)
+    missing = [c for c in audit_columns if c not in batch.columns]
+    if missing:
+        raise ValueError(f"audit column(s) not in the batch: {', '.join(map(str, missing))}")
+    positions = batch.groupby(source_column, sort=False, observed=True).indices
+    frames = {
+        side: batch.iloc[positions[label]][audit_columns].reset_index(drop=True)
+        for side, label in labels.items()
+        if label is not None and label in positions
+    }
+    return frames, audit_columns

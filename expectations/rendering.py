@@ -1,0 +1,92 @@
+"""Helpers shared by the audit expectations' legacy Data Docs renderers.
+
+The HTML site uses only the legacy renderers (``reference/gx.md`` §3). They receive either a
+configuration with unresolved ``{"$PARAMETER": name}`` kwargs (suite page) or a validation
+result whose configuration was substituted (validation page); everything here copes with both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+from great_expectations.core.suite_parameters import get_suite_parameter_key, is_suite_parameter
+from great_expectations.render import (
+    RenderedContentBlockContainer,
+    RenderedGraphContent,
+    RenderedStringTemplateContent,
+    RenderedTableContent,
+)
+
+
+def configuration_kwargs(configuration: Any, result: Any) -> dict[str, Any]:
+    """The kwargs of the expectation being rendered, from its configuration or its result."""
+    config = configuration if configuration is not None else getattr(result, "expectation_config", None)
+    return dict(getattr(config, "kwargs", None) or {})
+
+
+def show(value: Any, digits: int = 3) -> str:
+    """A kwarg or figure as text: suite parameters by name, floats rounded, missing as '—'."""
+    if is_suite_parameter(value):
+        return f"<suite parameter {get_suite_parameter_key(value)}>"
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(show(v, digits) for v in value)
+    return str(value)
+
+
+def sentence(template: str, params: dict[str, Any], styling: dict | None = None) -> RenderedStringTemplateContent:
+    """A string-template block; ``$name`` in ``template`` is replaced by ``show(params[name])``."""
+    return RenderedStringTemplateContent(
+        content_block_type="string_template",
+        string_template={
+            "template": template,
+            "params": {key: show(value) for key, value in params.items()},
+            "styling": styling or {},
+        },
+    )
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> RenderedTableContent:
+    """A plain table of figures (strings, or numbers formatted by ``show``)."""
+    return RenderedTableContent(
+        content_block_type="table",
+        header_row=list(header),
+        table=[[show(cell) for cell in row] for row in rows],
+        styling={"body": {"classes": ["table-sm", "table-bordered", "mt-2", "mb-2"]}},
+    )
+
+
+def grouped_bar_chart(
+    records: Sequence[dict[str, Any]], category: str, value: str, group: str, title: str
+) -> RenderedGraphContent:
+    """A vega-lite grouped bar chart, passed as a JSON string.
+
+    ``chart.to_json()`` rather than a dict: the site writes the graph into a ``<script>`` with
+    Python's ``str()``, which turns ``True``/``None`` of a dict into invalid JavaScript.
+    """
+    frame = pd.DataFrame.from_records(records)
+    chart = (
+        alt.Chart(frame, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{category}:N", sort=None, title=None),
+            xOffset=alt.XOffset(f"{group}:N"),
+            y=alt.Y(f"{value}:Q", title=value),
+            color=alt.Color(f"{group}:N", title=None),
+            tooltip=[category, group, alt.Tooltip(f"{value}:Q", format=".3f")],
+        )
+        .properties(width=420, height=180)
+    )
+    return RenderedGraphContent(content_block_type="graph", graph=chart.to_json())
+
+
+def container(blocks: Sequence[Any]) -> RenderedContentBlockContainer:
+    return RenderedContentBlockContainer(content_block_type="content_block_container", content_blocks=list(blocks))
