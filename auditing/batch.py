@@ -36,8 +36,13 @@ class Finding:
     count: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"module": self.module, "kind": self.kind, "message": self.message,
-                "columns": list(self.columns), "count": self.count}
+        return {
+            "module": self.module,
+            "kind": self.kind,
+            "message": self.message,
+            "columns": list(self.columns),
+            "count": self.count,
+        }
 
 
 @dataclass
@@ -155,9 +160,23 @@ def build_audit_batch(
     only_real = [c for c in real_columns if c not in syn_columns]
     only_syn = sorted(syn_columns - set(real_columns))
     if only_real:
-        findings.append(Finding("data", "column_only_in_real", f"not in the synthetic data, so not audited: {_names(only_real)}", tuple(only_real)))
+        findings.append(
+            Finding(
+                "data",
+                "column_only_in_real",
+                f"not in the synthetic data, so not audited: {_names(only_real)}",
+                tuple(only_real),
+            )
+        )
     if only_syn:
-        findings.append(Finding("data", "column_only_in_synthetic", f"not in the real data, so not audited: {_names(only_syn)}", tuple(only_syn)))
+        findings.append(
+            Finding(
+                "data",
+                "column_only_in_synthetic",
+                f"not in the real data, so not audited: {_names(only_syn)}",
+                tuple(only_syn),
+            )
+        )
     if "holdout" in tables:
         lacking = [c for c in columns if c not in tables["holdout"].frame.columns]
         if lacking:
@@ -186,10 +205,17 @@ def build_audit_batch(
         frame=stacked,
         columns=columns,
         kinds=kinds,
-        sample_sizes={role: len(tables[role].frame) if role in tables else None for role in ("real", "synthetic", "holdout")},
+        sample_sizes={
+            role: len(tables[role].frame) if role in tables else None for role in ("real", "synthetic", "holdout")
+        },
         inputs={
-            role: {"source": t.source, "format": t.file_format, "sha256": t.sha256,
-                   "rows": len(t.frame), "columns": int(t.frame.shape[1])}
+            role: {
+                "source": t.source,
+                "format": t.file_format,
+                "sha256": t.sha256,
+                "rows": len(t.frame),
+                "columns": int(t.frame.shape[1]),
+            }
             for role, t in tables.items()
         },
         findings=findings,

@@ -75,12 +75,24 @@ def run_checkpoint(
         expectation_parameters=parameters.suite_parameters(),
         run_id=run_id,
     )
+    check_run_complete(context, result)
+    return result
+
+
+def check_run_complete(context: FileDataContext, result: CheckpointResult) -> None:
+    """Fail loudly when a checkpoint run evaluated fewer expectations than the stored suite holds.
+
+    For pipelines that run the checkpoint through GX directly: a run whose process never
+    imported ``expectations`` is green with the audits silently missing.
+    """
     expected = len(stored_expectation_types(Path(context.root_directory)))
     for validation in result.run_results.values():
         evaluated = validation.statistics["evaluated_expectations"]
         if evaluated != expected:
-            raise UnregisteredExpectationError(f"the checkpoint evaluated {evaluated} of the suite's {expected} expectations")
-    return result
+            raise UnregisteredExpectationError(
+                f"the checkpoint evaluated {evaluated} of the suite's {expected} expectations "
+                "(import expectations before loading the gx/ project)"
+            )
 
 
 def data_docs_page(context: FileDataContext, result: CheckpointResult) -> Path | None:
@@ -100,14 +112,16 @@ def result_dicts(result: CheckpointResult) -> list[dict[str, Any]]:
     for validation in result.run_results.values():
         for item in validation.results:
             config = item.expectation_config
-            out.append({
-                "type": config.type,
-                "severity": str(getattr(config, "severity", "critical") or "critical").split(".")[-1].lower(),
-                "success": bool(item.success),
-                "observed_value": item.result.get("observed_value"),
-                "details": item.result.get("details") or {},
-                "error": _error_message(item.exception_info),
-            })
+            out.append(
+                {
+                    "type": config.type,
+                    "severity": str(getattr(config, "severity", "critical") or "critical").split(".")[-1].lower(),
+                    "success": bool(item.success),
+                    "observed_value": item.result.get("observed_value"),
+                    "details": item.result.get("details") or {},
+                    "error": _error_message(item.exception_info),
+                }
+            )
     return out
 
 

@@ -38,10 +38,13 @@ def summary_table(report: dict[str, Any]) -> str:
     for module, score in report["module_scores"].items():
         finding = report["detailed_findings"][module]
         shown = "—" if score is None else f"{score:.3f}"
-        lines.append(f"{module:<{_MODULE_WIDTH}} {shown:>{_SCORE_WIDTH}} {finding['risk_level'] or '—':<{_RISK_WIDTH}} {finding['message']}")
+        risk = finding["risk_level"] or "—"
+        lines.append(f"{module:<{_MODULE_WIDTH}} {shown:>{_SCORE_WIDTH}} {risk:<{_RISK_WIDTH}} {finding['message']}")
     overall = report["overall_score"]
     verdict = "PASS" if report["success"] else "FAIL"
-    lines.append(f"{'overall':<{_MODULE_WIDTH}} {'—' if overall is None else f'{overall:.3f}':>{_SCORE_WIDTH}} {verdict}")
+    lines.append(
+        f"{'overall':<{_MODULE_WIDTH}} {'—' if overall is None else f'{overall:.3f}':>{_SCORE_WIDTH}} {verdict}"
+    )
     for finding in report["findings"]:
         lines.append(f"note: {finding['message']}")
     return "\n".join(lines)
@@ -49,10 +52,20 @@ def summary_table(report: dict[str, Any]) -> str:
 
 def _add_threshold_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed for every sampled figure (default 0)")
-    parser.add_argument("--min-column-shapes", type=float, default=None, metavar="SCORE",
-                        help="lowest passing column-shapes score (default 0.8)")
-    parser.add_argument("--min-pair-trends", type=float, default=None, metavar="SCORE",
-                        help="lowest passing pair-trends score (default 0.7)")
+    parser.add_argument(
+        "--min-column-shapes",
+        type=float,
+        default=None,
+        metavar="SCORE",
+        help="lowest passing column-shapes score (default 0.8)",
+    )
+    parser.add_argument(
+        "--min-pair-trends",
+        type=float,
+        default=None,
+        metavar="SCORE",
+        help="lowest passing pair-trends score (default 0.7)",
+    )
     parser.add_argument("--bins", type=int, default=None, help="real-quantile bins per numeric column (default 20)")
 
 
@@ -63,11 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--real", required=True, help="real training data (CSV, CSV.gz or Parquet)")
     audit.add_argument("--synthetic", required=True, help="synthetic data (CSV, CSV.gz or Parquet)")
     audit.add_argument("--holdout", help="real rows the generator never saw: enables the noise floor")
-    audit.add_argument("--out", default="synth-audit-out", help="folder for report.json and Data Docs (default ./synth-audit-out)")
+    audit.add_argument(
+        "--out", default="synth-audit-out", help="folder for report.json and Data Docs (default ./synth-audit-out)"
+    )
     audit.add_argument("--json", action="store_true", help="print the raw report JSON instead of the summary table")
     _add_threshold_options(audit)
     demo = commands.add_parser("demo", help="audit bundled demo data: a good and a poor synthetic set")
-    demo.add_argument("--out", default="synth-audit-demo", help="folder for the two audits (default ./synth-audit-demo)")
+    demo.add_argument(
+        "--out", default="synth-audit-demo", help="folder for the two audits (default ./synth-audit-demo)"
+    )
     demo.add_argument("--json", action="store_true", help="print both raw reports as JSON")
     _add_threshold_options(demo)
     return parser
@@ -88,8 +105,9 @@ def _parameters(args: argparse.Namespace):
 def _run_audit_command(args: argparse.Namespace, parameters, progress) -> int:
     from auditing.engine import run_audit
 
-    outcome = run_audit(args.real, args.synthetic, args.holdout, out_dir=args.out,
-                        parameters=parameters, progress=progress)
+    outcome = run_audit(
+        args.real, args.synthetic, args.holdout, out_dir=args.out, parameters=parameters, progress=progress
+    )
     print(json.dumps(outcome.report, indent=2) if args.json else summary_table(outcome.report))
     print(f"report: {outcome.report_path}", file=sys.stderr)
     if outcome.data_docs_page:
@@ -107,8 +125,9 @@ def _run_demo_command(args: argparse.Namespace, parameters, progress) -> int:
     reports = {}
     for name in ("good", "poor"):
         progress(f"auditing the {name} synthetic set")
-        outcome = run_audit(files["real"], files[name], files["holdout"], out_dir=out / name,
-                            parameters=parameters, progress=progress)
+        outcome = run_audit(
+            files["real"], files[name], files["holdout"], out_dir=out / name, parameters=parameters, progress=progress
+        )
         reports[name] = outcome.report
         if not args.json:
             print(f"\n== demo: {name} synthetic set ({'PASS' if outcome.success else 'FAIL'}) ==")
@@ -117,8 +136,11 @@ def _run_demo_command(args: argparse.Namespace, parameters, progress) -> int:
     if args.json:
         print(json.dumps(reports, indent=2))
     good_passes, poor_fails = reports["good"]["success"], not reports["poor"]["success"]
-    print(f"\nThe good set {'passes' if good_passes else 'FAILS'}; the poor set {'fails' if poor_fails else 'PASSES'}. "
-          f"Open the HTML pages above in a browser.", file=sys.stderr)
+    print(
+        f"\nThe good set {'passes' if good_passes else 'FAILS'}; the poor set {'fails' if poor_fails else 'PASSES'}. "
+        f"Open the HTML pages above in a browser.",
+        file=sys.stderr,
+    )
     return EXIT_PASS if good_passes and poor_fails else EXIT_FAIL
 
 

@@ -31,21 +31,32 @@ def population_sample(n: int, rng: np.random.Generator) -> pd.DataFrame:
     outcome = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no")
     # A few missing hours, as real extracts have.
     hours[rng.random(n) < 0.02] = np.nan
-    return pd.DataFrame({"age": age, "sex": sex, "region": region, "occupation": occupation,
-                         "earnings": earnings, "hours_per_week": hours, "outcome": outcome})
+    return pd.DataFrame(
+        {
+            "age": age,
+            "sex": sex,
+            "region": region,
+            "occupation": occupation,
+            "earnings": earnings,
+            "hours_per_week": hours,
+            "outcome": outcome,
+        }
+    )
 
 
 def poor_sample(n: int, rng: np.random.Generator) -> pd.DataFrame:
     """A bad generator: independent columns from distorted marginals."""
-    return pd.DataFrame({
-        "age": rng.uniform(18, 90, n).round(),
-        "sex": rng.choice(np.array(["female", "male"]), n, p=[0.8, 0.2]),
-        "region": rng.choice(REGIONS, n, p=[0.6, 0.1, 0.1, 0.1, 0.1]),
-        "occupation": rng.choice(OCCUPATIONS, n),
-        "earnings": rng.normal(30_000, 25_000, n).round(-1),
-        "hours_per_week": rng.uniform(5, 80, n).round(),
-        "outcome": rng.choice(np.array(["yes", "no"]), n, p=[0.7, 0.3]),
-    })
+    return pd.DataFrame(
+        {
+            "age": rng.uniform(18, 90, n).round(),
+            "sex": rng.choice(np.array(["female", "male"]), n, p=[0.8, 0.2]),
+            "region": rng.choice(REGIONS, n, p=[0.6, 0.1, 0.1, 0.1, 0.1]),
+            "occupation": rng.choice(OCCUPATIONS, n),
+            "earnings": rng.normal(30_000, 25_000, n).round(-1),
+            "hours_per_week": rng.uniform(5, 80, n).round(),
+            "outcome": rng.choice(np.array(["yes", "no"]), n, p=[0.7, 0.3]),
+        }
+    )
 
 
 def demo_frames(seed: int = 0) -> dict[str, pd.DataFrame]:

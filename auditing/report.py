@@ -52,15 +52,19 @@ def _fidelity_message(results: list[dict[str, Any]], score: float | None) -> str
     parts = {_PART_NAMES.get(r["type"], r["type"]): r for r in results}
     failed = sorted((r for r in results if not r["success"]), key=lambda r: r["severity"] != "critical")
     worst_column = next(iter(parts.get("column shapes", {}).get("details", {}).get("columns", [])), None)
-    worst = f"; least similar column '{worst_column['column']}' (TVD {_fmt(worst_column['tvd'])})" if worst_column else ""
+    worst = (
+        f"; least similar column '{worst_column['column']}' (TVD {_fmt(worst_column['tvd'])})" if worst_column else ""
+    )
     if failed:
         first = failed[0]
         name = _PART_NAMES.get(first["type"], first["type"])
         thresholds = first["details"].get("thresholds", {})
         over = first["details"].get("columns_over_max_tvd")
         if over and first["observed_value"] >= thresholds["min_score"]:
-            return f"Fidelity {name}: column(s) {', '.join(over)} exceed the maximum TVD {_fmt(thresholds['max_column_tvd'])}{worst}."
-        return f"Fidelity {name} score {_fmt(first['observed_value'])} is below the minimum {_fmt(thresholds['min_score'])}{worst}."
+            limit = _fmt(thresholds["max_column_tvd"])
+            return f"Fidelity {name}: column(s) {', '.join(over)} exceed the maximum TVD {limit}{worst}."
+        score_text, limit = _fmt(first["observed_value"]), _fmt(thresholds["min_score"])
+        return f"Fidelity {name} score {score_text} is below the minimum {limit}{worst}."
     figures = ", ".join(f"{name} {_fmt(r['observed_value'])}" for name, r in parts.items())
     floors = [r["details"].get("noise_floor") for r in parts.values()]
     floor = f" (train vs holdout: {', '.join(_fmt(f) for f in floors)})" if all(f is not None for f in floors) else ""
@@ -72,8 +76,13 @@ MESSAGES = {"fidelity": _fidelity_message}
 
 def _module_entry(module: str, results: list[dict[str, Any]]) -> dict[str, Any]:
     if not results:
-        return {"score": None, "status": "not_run", "reason": NOT_IMPLEMENTED, "risk_level": None,
-                "message": f"The {module} audit is {NOT_IMPLEMENTED}; it is not part of the overall score."}
+        return {
+            "score": None,
+            "status": "not_run",
+            "reason": NOT_IMPLEMENTED,
+            "risk_level": None,
+            "message": f"The {module} audit is {NOT_IMPLEMENTED}; it is not part of the overall score.",
+        }
     # One figure per expectation type: two thresholds on the same metric must not count twice.
     by_type = {r["type"]: r["observed_value"] for r in results}
     measured = [v for v in by_type.values() if v is not None]
@@ -107,7 +116,9 @@ def library_versions() -> dict[str, str]:
 
 def audit_id(inputs: dict[str, dict[str, Any]], parameters: AuditParameters) -> str:
     """Deterministic id: the same inputs, parameters and seed give the same id."""
-    key = json.dumps({"inputs": {r: i["sha256"] for r, i in inputs.items()}, "parameters": parameters.to_dict()}, sort_keys=True)
+    key = json.dumps(
+        {"inputs": {r: i["sha256"] for r, i in inputs.items()}, "parameters": parameters.to_dict()}, sort_keys=True
+    )
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 

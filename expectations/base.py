@@ -11,7 +11,7 @@ from typing import Any, ClassVar, List, Tuple, Union
 import pandas as pd
 from great_expectations.compatibility import pydantic
 from great_expectations.core.metric_domain_types import MetricDomainTypes
-from great_expectations.core.suite_parameters import SuiteParameterDict  # noqa: TC002 (pydantic needs it)
+from great_expectations.core.suite_parameters import SuiteParameterDict
 from great_expectations.expectations.expectation import BatchExpectation
 
 from expectations.metrics.sources import split_sources
@@ -36,7 +36,9 @@ class AuditExpectation(BatchExpectation):
     source_column: Union[str, SuiteParameterDict] = pydantic.Field(
         SOURCE_COLUMN, description="Column of the audit batch that labels each row's source."
     )
-    real_label: Union[str, SuiteParameterDict] = pydantic.Field(REAL_LABEL, description="Label of the real training rows.")
+    real_label: Union[str, SuiteParameterDict] = pydantic.Field(
+        REAL_LABEL, description="Label of the real training rows."
+    )
     synthetic_label: Union[str, SuiteParameterDict] = pydantic.Field(
         SYNTHETIC_LABEL, description="Label of the synthetic rows."
     )
@@ -77,5 +79,3 @@ def batch_sides(
         if side not in frames:
             raise ValueError(f"the audit batch has no rows labelled '{labels[side]}' in column '{source}'")
     return frames, columns
-
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Optional, Tuple, Union
 
 from great_expectations.compatibility import pydantic
-from great_expectations.core.suite_parameters import SuiteParameterDict  # noqa: TC002 (pydantic needs it)
+from great_expectations.core.suite_parameters import SuiteParameterDict
 from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import render_suite_parameter_string
 from great_expectations.expectations.metrics.metric_provider import metric_value
@@ -20,7 +20,7 @@ from great_expectations.render.renderer.renderer import renderer
 
 from expectations.base import SIDE_KEYS, AuditExpectation, batch_sides
 from expectations.metrics.fidelity import fidelity_profile
-from expectations.rendering import configuration_kwargs, container, grouped_bar_chart, sentence, show, table
+from expectations.rendering import configuration_kwargs, container, grouped_bar_chart, sentence, table
 
 FIDELITY_PROFILE = "table.synth_audit.fidelity_profile"
 PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, "n_bins")
@@ -127,7 +127,10 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
         if kw.get("max_column_tvd") is not None:  # default None: only a set limit is named
             template += " and no column's TVD above $max_column_tvd"
             params["max_column_tvd"] = kw["max_column_tvd"]
-        template += " (numbers compared on $n_bins real-data quantile bins, missing values as their own value; rows by $source_column)."
+        template += (
+            " (numbers compared on $n_bins real-data quantile bins, missing values as their own value;"
+            " rows by $source_column)."
+        )
         return [sentence(template, params)]
 
     @classmethod
@@ -141,7 +144,8 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
         summary = sentence(
             "Column-shapes score $score over $n_columns columns"
             + (" (noise floor, train vs holdout: $noise_floor)" if with_holdout else " (no holdout: no noise floor)")
-            + ". Rows: $real real, $synthetic synthetic" + (", $holdout holdout." if with_holdout else "."),
+            + ". Rows: $real real, $synthetic synthetic"
+            + (", $holdout holdout." if with_holdout else "."),
             {"score": result.result["observed_value"], **details, **{k: v for k, v in sizes.items()}},
         )
         header = ["Column", "Kind", "TVD", "KS"] + (["TVD train–holdout", "KS train–holdout"] if with_holdout else [])
@@ -218,10 +222,18 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
             "Pair-trends score $score over $n_pairs column pairs"
             + (" (noise floor, train vs holdout: $noise_floor)" if with_holdout else " (no holdout: no noise floor)")
             + f". The {SHOWN_PAIRS} least similar pairs:",
-            {"score": result.result["observed_value"], "n_pairs": details["n_pairs"], "noise_floor": details.get("noise_floor")},
+            {
+                "score": result.result["observed_value"],
+                "n_pairs": details["n_pairs"],
+                "noise_floor": details.get("noise_floor"),
+            },
         )
         worst = details["pairs"][:SHOWN_PAIRS]
-        header = ["Columns", "Measure", "Similarity"] + (["Train–holdout"] if with_holdout else []) + ["ρ real", "ρ synthetic"]
+        header = (
+            ["Columns", "Measure", "Similarity"]
+            + (["Train–holdout"] if with_holdout else [])
+            + ["ρ real", "ρ synthetic"]
+        )
         rows = [
             [" × ".join(p["columns"]), p["metric"], p["score"]]
             + ([p["holdout_score"]] if with_holdout else [])
@@ -236,7 +248,9 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
         ]
         blocks = [summary, table(header, rows)]
         if records:
-            blocks.append(grouped_bar_chart(records, "pair", "similarity", "compared", "Least similar pairs vs the real data"))
+            blocks.append(
+                grouped_bar_chart(records, "pair", "similarity", "compared", "Least similar pairs vs the real data")
+            )
         return container(blocks)
 
 

@@ -58,9 +58,7 @@ def _pair_trend(a: CodedColumn, b: CodedColumn, sides: Sequence[str]) -> dict[st
     return {"metric": "contingency", "scores": scores}
 
 
-def _display_distribution(
-    column: CodedColumn, max_levels: int, min_count: int
-) -> dict[str, Any]:
+def _display_distribution(column: CodedColumn, max_levels: int, min_count: int) -> dict[str, Any]:
     """Real and synthetic shares of one column for a chart, with no rare real value named.
 
     Categories seen fewer than ``min_count`` times in the real rows are merged into
@@ -132,10 +130,7 @@ def fidelity_profile(
     if holdout is not None and len(holdout) > 0:
         frames[HOLDOUT] = holdout
     sides = list(frames)
-    coded = [
-        code_column(name, {side: frame[name] for side, frame in frames.items()}, REAL, n_bins)
-        for name in columns
-    ]
+    coded = [code_column(name, {side: frame[name] for side, frame in frames.items()}, REAL, n_bins) for name in columns]
 
     shape_rows = []
     for column in coded:

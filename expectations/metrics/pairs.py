@@ -40,9 +40,7 @@ def correlation_similarity(rho_real: float | None, rho_other: float | None) -> f
     return 1.0 - abs(rho_real - rho_other) / 2.0
 
 
-def joint_counts(
-    codes_a: list[np.ndarray], codes_b: list[np.ndarray], levels_b: int
-) -> list[np.ndarray]:
+def joint_counts(codes_a: list[np.ndarray], codes_b: list[np.ndarray], levels_b: int) -> list[np.ndarray]:
     """Counts of the joint levels (a, b) for several sides, over one shared cell index.
 
     ``codes_a[i]`` and ``codes_b[i]`` are the coded columns of side ``i``; the result holds one
@@ -55,10 +53,7 @@ def joint_counts(
     # Sparse path for two high-cardinality columns: count only the cells that occur.
     cells, inverse = np.unique(np.concatenate(joint), return_inverse=True)
     bounds = np.cumsum([0] + [j.size for j in joint])
-    return [
-        np.bincount(inverse[bounds[i] : bounds[i + 1]], minlength=cells.size)
-        for i in range(len(joint))
-    ]
+    return [np.bincount(inverse[bounds[i] : bounds[i + 1]], minlength=cells.size) for i in range(len(joint))]
 
 
 def contingency_similarity(counts_real: np.ndarray, counts_other: np.ndarray) -> float:

@@ -1,0 +1,55 @@
+"""Shared fixtures: the shared Adult files, the demo tables, a headless Chromium.
+
+Tests that need something outside the repo (the shared Adult data, Debian's chromium) skip
+with the reason when it is absent; under CI (``SYNTH_AUDIT_REQUIRE_SHARED=1``, set by
+``.ci/run``) the skip becomes a failure so a green CI always means they ran.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ADULT_DIR = Path(os.environ.get("SYNTH_AUDIT_ADULT_DIR", REPO.parent / "shared" / "data" / "adult"))
+ADULT_FILES = ("train", "holdout", "synthetic_gc", "synthetic_leaky", "synthetic_biased")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip with ``reason`` unless CI demands everything run, then fail."""
+    if condition:
+        return
+    if os.environ.get("SYNTH_AUDIT_REQUIRE_SHARED") == "1":
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def adult_dir() -> Path:
+    missing = [name for name in ADULT_FILES if not (ADULT_DIR / f"{name}.csv").is_file()]
+    require(not missing, f"shared Adult data absent from {ADULT_DIR} ({', '.join(missing)})")
+    return ADULT_DIR
+
+
+@pytest.fixture(scope="session")
+def adult(adult_dir: Path) -> dict[str, pd.DataFrame]:
+    """The Adult tables as pandas reads them by default (empty field = missing)."""
+    return {name: pd.read_csv(adult_dir / f"{name}.csv") for name in ADULT_FILES}
+
+
+@pytest.fixture(scope="session")
+def demo() -> dict[str, pd.DataFrame]:
+    from auditing.demo import demo_frames
+
+    return demo_frames(seed=0)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    require(path is not None, "Debian's chromium is not installed (apt-get install chromium)")
+    return str(path)

@@ -1,0 +1,109 @@
+"""The shipped gx/ project: loads and runs in a fresh process; the drop guard fires."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditing.checkpoint import DEFAULT_GX_DIR, open_context, stored_expectation_types
+from auditing.errors import UnregisteredExpectationError
+from auditing.parameters import SUITE_PARAMETERS
+
+PIPELINE_SCRIPT = """
+import json, sys
+import great_expectations as gx
+import expectations  # registers the audit expectations before the suite loads
+from auditing.demo import demo_frames
+from auditing.batch import build_audit_batch
+from auditing.parameters import AuditParameters
+
+frames = demo_frames(seed=0)
+batch = build_audit_batch(frames["real"], frames[sys.argv[2]], frames["holdout"]).frame
+context = gx.get_context(mode="file", context_root_dir=sys.argv[1], runtime_environment={"GX_WRITABLE_DIR": sys.argv[3]})
+result = context.checkpoints.get("synthetic_data_audit").run(
+    batch_parameters={"dataframe": batch}, expectation_parameters=AuditParameters().suite_parameters()
+)
+(validation,) = result.run_results.values()
+print(json.dumps({"success": result.success, "statistics": validation.statistics}))
+"""
+
+
+def _run_pipeline(tmp_path: Path, synthetic: str) -> dict:
+    completed = subprocess.run(
+        [sys.executable, "-c", PIPELINE_SCRIPT, str(DEFAULT_GX_DIR), synthetic, str(tmp_path / synthetic)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def test_checkpoint_runs_in_a_fresh_process_as_a_pipeline_would(tmp_path):
+    good, poor = _run_pipeline(tmp_path, "good"), _run_pipeline(tmp_path, "poor")
+    assert good["statistics"]["evaluated_expectations"] == len(stored_expectation_types(DEFAULT_GX_DIR)) == 2
+    assert good["success"] is True and poor["success"] is False
+    assert list((tmp_path / "good" / "data_docs").rglob("*.html"))
+
+
+def test_running_does_not_write_into_the_project(tmp_path):
+    before = sorted(p.relative_to(DEFAULT_GX_DIR) for p in DEFAULT_GX_DIR.rglob("*"))
+    _run_pipeline(tmp_path, "good")
+    assert sorted(p.relative_to(DEFAULT_GX_DIR) for p in DEFAULT_GX_DIR.rglob("*")) == before
+
+
+def test_suite_parameters_match_what_the_engine_supplies():
+    text = (DEFAULT_GX_DIR / "expectations" / "synthetic_data_audit.json").read_text()
+    assert set(re.findall(r'"\$PARAMETER": "(\w+)"', text)) == set(SUITE_PARAMETERS)
+
+
+@pytest.fixture
+def project_with_unknown_type(tmp_path: Path) -> Path:
+    project = tmp_path / "gx"
+    shutil.copytree(DEFAULT_GX_DIR, project)
+    suite_file = project / "expectations" / "synthetic_data_audit.json"
+    suite = json.loads(suite_file.read_text())
+    suite["expectations"].append({"type": "expect_synthetic_membership_to_be_private", "kwargs": {}, "meta": {}})
+    suite_file.write_text(json.dumps(suite))
+    return project
+
+
+def test_gx_alone_silently_drops_an_unregistered_type(project_with_unknown_type):
+    """Why the guard exists: plain GX loads the suite without the unknown expectation."""
+    import great_expectations as gx
+
+    context = gx.get_context(mode="file", context_root_dir=str(project_with_unknown_type))
+    assert len(context.suites.get("synthetic_data_audit").expectations) == 2  # 3 stored
+
+
+def test_drop_guard_fails_loudly_naming_the_type(project_with_unknown_type, tmp_path):
+    with pytest.raises(UnregisteredExpectationError, match="expect_synthetic_membership_to_be_private"):
+        open_context(tmp_path / "out", project_dir=project_with_unknown_type)
+
+
+def test_run_guard_in_a_fresh_process_without_the_import(tmp_path):
+    """A pipeline that forgets `import expectations` gets a green run with no audit; the guard fails it."""
+    script = (
+        "import great_expectations as gx, pandas as pd, sys\n"
+        "context = gx.get_context(mode='file', context_root_dir=sys.argv[1],"
+        " runtime_environment={'GX_WRITABLE_DIR': sys.argv[2]})\n"
+        "batch = pd.DataFrame({'x': [1, 2], '_audit_source': ['real', 'synthetic']})\n"
+        "result = context.checkpoints.get('synthetic_data_audit').run(batch_parameters={'dataframe': batch},"
+        " expectation_parameters={})\n"
+        "(validation,) = result.run_results.values()\n"
+        "print(result.success, validation.statistics['evaluated_expectations'], flush=True)\n"
+        "from auditing.checkpoint import check_run_complete\n"
+        "check_run_complete(context, result)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script, str(DEFAULT_GX_DIR), str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
+    assert completed.stdout.strip().splitlines()[-1] == "True 0"  # the trap: green, nothing evaluated
+    assert completed.returncode != 0
+    assert "UnregisteredExpectationError: the checkpoint evaluated 0 of the suite's 2 expectations" in completed.stderr
