@@ -145,7 +145,10 @@ def _run_demo_command(args: argparse.Namespace, parameters, progress) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help (0) or a usage error (2), as a return code for callers of main()
+        return int(stop.code or 0)
     progress = _progress(time.perf_counter())
     progress("loading the audit engine (Great Expectations)")
     from auditing.errors import InputError, UnregisteredExpectationError

@@ -153,21 +153,24 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
             [c["column"], c["kind"], c["tvd"], c["ks"]] + ([c["holdout_tvd"], c["holdout_ks"]] if with_holdout else [])
             for c in details["columns"]
         ]
-        charts = [
-            grouped_bar_chart(
+        panels = [
+            (
                 [
                     {"bin or value": level, "side": side, "share": share}
                     for side in ("real", "synthetic")
                     for level, share in zip(dist["levels"], dist[side], strict=True)
                 ],
-                category="bin or value",
-                value="share",
-                group="side",
-                title=f"{dist['column']}: real vs synthetic",
+                "bin or value",
+                "share",
+                "side",
+                f"{dist['column']}: real vs synthetic",
             )
             for dist in details["distributions"]
         ]
-        return container([summary, table(header, rows), *charts])
+        blocks = [summary, table(header, rows)]
+        if panels:
+            blocks.append(grouped_bar_chart(panels))
+        return container(blocks)
 
 
 class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
@@ -248,9 +251,8 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
         ]
         blocks = [summary, table(header, rows)]
         if records:
-            blocks.append(
-                grouped_bar_chart(records, "pair", "similarity", "compared", "Least similar pairs vs the real data")
-            )
+            panel = (records, "pair", "similarity", "compared", "Least similar pairs vs the real data")
+            blocks.append(grouped_bar_chart([panel]))
         return container(blocks)
 
 

@@ -64,16 +64,26 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> RenderedTable
     )
 
 
-def grouped_bar_chart(
-    records: Sequence[dict[str, Any]], category: str, value: str, group: str, title: str
-) -> RenderedGraphContent:
-    """A vega-lite grouped bar chart, passed as a JSON string.
+def grouped_bar_chart(panels: Sequence[GroupedBars]) -> RenderedGraphContent:
+    """One vega-lite graph of grouped bar charts stacked vertically, passed as a JSON string.
 
-    ``chart.to_json()`` rather than a dict: the site writes the graph into a ``<script>`` with
-    Python's ``str()``, which turns ``True``/``None`` of a dict into invalid JavaScript.
+    One graph per observed-value cell: the site gives every graph in a cell the same element
+    id, so a second graph would replace the first. ``chart.to_json()`` rather than a dict: the
+    site writes the graph into a ``<script>`` with Python's ``str()``, which turns
+    ``True``/``None`` of a dict into invalid JavaScript.
     """
+    charts = [_bars(*panel) for panel in panels]
+    chart = charts[0] if len(charts) == 1 else alt.vconcat(*charts)
+    return RenderedGraphContent(content_block_type="graph", graph=chart.to_json())
+
+
+#: One panel: (records, category field, value field, group field, title).
+GroupedBars = tuple[Sequence[dict[str, Any]], str, str, str, str]
+
+
+def _bars(records: Sequence[dict[str, Any]], category: str, value: str, group: str, title: str) -> alt.Chart:
     frame = pd.DataFrame.from_records(records)
-    chart = (
+    return (
         alt.Chart(frame, title=title)
         .mark_bar()
         .encode(
@@ -85,7 +95,6 @@ def grouped_bar_chart(
         )
         .properties(width=420, height=180)
     )
-    return RenderedGraphContent(content_block_type="graph", graph=chart.to_json())
 
 
 def container(blocks: Sequence[Any]) -> RenderedContentBlockContainer:

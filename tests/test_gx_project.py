@@ -25,7 +25,8 @@ from auditing.parameters import AuditParameters
 
 frames = demo_frames(seed=0)
 batch = build_audit_batch(frames["real"], frames[sys.argv[2]], frames["holdout"]).frame
-context = gx.get_context(mode="file", context_root_dir=sys.argv[1], runtime_environment={"GX_WRITABLE_DIR": sys.argv[3]})
+writable = {"GX_WRITABLE_DIR": sys.argv[3]}
+context = gx.get_context(mode="file", context_root_dir=sys.argv[1], runtime_environment=writable)
 result = context.checkpoints.get("synthetic_data_audit").run(
     batch_parameters={"dataframe": batch}, expectation_parameters=AuditParameters().suite_parameters()
 )

@@ -1,0 +1,56 @@
+"""Open a page in Debian's headless Chromium and return the DOM it rendered, as text."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+# The flags keep Chromium from reaching for the network (the machine has none) and from
+# needing a sandbox or a GPU when run as root in CI.
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("script", "style") and self._skip > 0
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.parts.append(" ".join(data.split()))
+
+
+def rendered_dom(chromium: str, page: Path) -> str:
+    """The page's DOM after Chromium loaded it (``--dump-dom``)."""
+    with tempfile.TemporaryDirectory() as profile:
+        completed = subprocess.run(
+            [chromium, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.resolve().as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+    return completed.stdout
+
+
+def visible_text(dom: str) -> str:
+    parser = _Text()
+    parser.feed(dom)
+    return " ".join(parser.parts)

@@ -1,0 +1,76 @@
+"""The issue's done-when command on the shared Adult files, checked as a reviewer would."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.browser import rendered_dom, visible_text
+
+
+@pytest.fixture(scope="module")
+def adult_run(adult_dir: Path, tmp_path_factory) -> tuple[dict, Path]:
+    out = tmp_path_factory.mktemp("adult")
+    command = [
+        sys.executable,
+        "-m",
+        "auditing.cli",
+        "audit",
+        "--real",
+        str(adult_dir / "train.csv"),
+        "--synthetic",
+        str(adult_dir / "synthetic_gc.csv"),
+        "--holdout",
+        str(adult_dir / "holdout.csv"),
+        "--out",
+        str(out),
+        "--json",
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert completed.returncode in (0, 1), completed.stderr
+    return json.loads((out / "report.json").read_text()), out
+
+
+def test_report_has_fidelity_score_per_column_figures_and_noise_floor(adult_run):
+    report, _ = adult_run
+    assert 0.0 <= report["module_scores"]["fidelity"] <= 1.0
+    shapes, trends = report["modules"]["fidelity"]["expectations"]
+    columns = {row["column"]: row for row in shapes["details"]["columns"]}
+    assert len(columns) == 15 and report["sample_sizes"] == {"real": 32_561, "synthetic": 32_561, "holdout": 16_281}
+    assert all(row["tvd"] is not None and row["holdout_tvd"] is not None for row in columns.values())
+    assert all(row["ks"] is not None for row in columns.values() if row["kind"] == "numeric")
+    assert 0.98 < shapes["details"]["noise_floor"] <= 1.0 and 0.95 < trends["details"]["noise_floor"] <= 1.0
+    assert report["inputs"]["real"]["sha256"] == "98fbe372dd00d6afcdec811b8bb79925ff35cf6ca47fc83193913554531e8bc9"
+
+
+def test_validation_page_shows_the_adult_figures(adult_run, chromium):
+    report, _ = adult_run
+    text = visible_text(rendered_dom(chromium, Path(report["data_docs_url"].removeprefix("file://"))))
+    shapes = report["modules"]["fidelity"]["expectations"][0]
+    assert f"Column-shapes score {shapes['observed_value']:.3f} over 15 columns" in text
+    assert f"(noise floor, train vs holdout: {shapes['details']['noise_floor']:.3f})" in text
+    capital_gain = next(r for r in shapes["details"]["columns"] if r["column"] == "capital_gain")
+    assert f"capital_gain numeric {capital_gain['tvd']:.3f} {capital_gain['ks']:.3f}" in text
+
+
+def test_no_raw_real_value_reaches_the_report_or_the_html(adult_run, adult):
+    """Distinctive real values (6-digit weights, a country seen once) must appear nowhere."""
+    report, out = adult_run
+    train = adult["train"]
+    weights = train["fnlwgt"][train["fnlwgt"] > 100_000].astype(int).astype(str).head(20).tolist()
+    counts = train["native_country"].value_counts()
+    rare = counts[counts == 1].index.tolist()
+    assert rare  # Holand-Netherlands occurs once in train
+    # Whole tokens only: 159449 inside the figure 0.0765159449 is not a leak.
+    patterns = [re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w.])") for value in weights + rare]
+    written = [out / "report.json", *out.rglob("*.html"), *out.rglob("*.json")]
+    assert len(written) > 3
+    for path in written:
+        content = path.read_text()
+        for pattern in patterns:
+            assert not pattern.search(content), f"{pattern.pattern!r} found in {path.name}"

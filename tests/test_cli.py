@@ -1,0 +1,171 @@
+"""`synth-audit` end to end: exit codes, report.json schema, messages for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pandas as pd
+import pytest
+
+from auditing.cli import main
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "auditing" / "report.schema.json").read_text())
+CLI = [sys.executable, "-m", "auditing.cli"]
+
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory) -> dict[str, Path]:
+    from auditing.demo import write_demo_data
+
+    return write_demo_data(tmp_path_factory.mktemp("demo"), seed=0)
+
+
+def _audit(files: dict[str, Path], synthetic: str, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    command = [
+        *CLI,
+        "audit",
+        "--real",
+        str(files["real"]),
+        "--synthetic",
+        str(files[synthetic]),
+        "--holdout",
+        str(files["holdout"]),
+        "--out",
+        str(out),
+        *extra,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+def test_passing_audit_exits_0_with_summary_table_and_report(demo_files, tmp_path):
+    completed = _audit(demo_files, "good", tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    assert lines[0].split() == ["module", "score", "risk", "message"]
+    assert lines[3].startswith("fidelity") and " low " in lines[3]
+    assert "not implemented yet" in lines[1] and lines[-1].split()[-1] == "PASS"
+    assert "checkpoint" in completed.stderr  # progress goes to stderr, not into the table
+    report = json.loads((tmp_path / "report.json").read_text())
+    jsonschema.validate(report, SCHEMA)
+    assert report["success"] is True
+    assert report["module_scores"]["privacy"] is None and report["module_scores"]["fairness"] is None
+    assert report["modules"]["privacy"]["reason"] == "not implemented yet"
+    assert report["overall_score"] == report["module_scores"]["fidelity"]
+    assert Path(report["data_docs_url"].removeprefix("file://")).is_file()
+
+
+def test_failing_audit_exits_1_and_json_flag_prints_the_report(demo_files, tmp_path):
+    completed = _audit(demo_files, "poor", tmp_path, "--json")
+    assert completed.returncode == 1, completed.stderr
+    report = json.loads(completed.stdout)
+    jsonschema.validate(report, SCHEMA)
+    assert report["success"] is False
+    assert report["detailed_findings"]["fidelity"]["risk_level"] == "high"
+    assert "below the minimum 0.800" in report["detailed_findings"]["fidelity"]["message"]
+    assert report == json.loads((tmp_path / "report.json").read_text())
+
+
+def test_same_inputs_and_seed_give_the_same_report(demo_files, tmp_path):
+    first, second = (
+        main(
+            [
+                "audit",
+                "--real",
+                str(demo_files["real"]),
+                "--synthetic",
+                str(demo_files["good"]),
+                "--out",
+                str(tmp_path / name),
+                "--seed",
+                "7",
+            ]
+        )
+        for name in ("a", "b")
+    )
+    assert first == second == 0
+    reports = [json.loads((tmp_path / name / "report.json").read_text()) for name in ("a", "b")]
+    for report in reports:
+        report.pop("data_docs_url")
+    assert reports[0] == reports[1] and reports[0]["seed"] == 7
+
+
+def _input_error(capsys, *argv: str) -> str:
+    assert main(list(argv)) == 2
+    return capsys.readouterr().err
+
+
+def test_missing_file_exits_2_naming_it(capsys, demo_files, tmp_path):
+    err = _input_error(
+        capsys,
+        "audit",
+        "--real",
+        str(tmp_path / "absent.csv"),
+        "--synthetic",
+        str(demo_files["good"]),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert f"real data file '{tmp_path / 'absent.csv'}' does not exist" in err
+
+
+def test_empty_file_exits_2_naming_it(capsys, demo_files, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    err = _input_error(
+        capsys, "audit", "--real", str(demo_files["real"]), "--synthetic", str(empty), "--out", str(tmp_path / "o")
+    )
+    assert f"synthetic data file '{empty}' is empty (0 bytes)" in err
+
+
+def test_no_shared_columns_exits_2(capsys, demo_files, tmp_path):
+    other = tmp_path / "other.csv"
+    pd.DataFrame({"height": [1.7, 1.8], "colour": ["red", "blue"]}).to_csv(other, index=False)
+    err = _input_error(
+        capsys, "audit", "--real", str(demo_files["real"]), "--synthetic", str(other), "--out", str(tmp_path / "o")
+    )
+    assert "the real and synthetic data share no column" in err and "'colour'" in err
+
+
+def test_text_in_a_numeric_column_is_a_finding_naming_column_and_count(capsys, demo_files, tmp_path):
+    synthetic = pd.read_csv(demo_files["good"])
+    synthetic["age"] = synthetic["age"].astype(object)
+    synthetic.loc[:2, "age"] = "unknown-text"
+    path = tmp_path / "text_in_age.csv"
+    synthetic.to_csv(path, index=False)
+    code = main(["audit", "--real", str(demo_files["real"]), "--synthetic", str(path), "--out", str(tmp_path / "o")])
+    out = capsys.readouterr().out
+    assert code in (0, 1)
+    assert "note: column 'age': 3 of 5,000 synthetic values are not numbers" in out
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert report["findings"][0]["kind"] == "type_mismatch" and report["findings"][0]["count"] == 3
+    assert "unknown-text" not in json.dumps(report)
+
+
+def test_usage_errors_exit_2(capsys, demo_files, tmp_path):
+    assert _input_error(capsys, "audit", "--synthetic", "x.csv")  # --real missing
+    err = _input_error(
+        capsys,
+        "audit",
+        "--real",
+        str(demo_files["real"]),
+        "--synthetic",
+        str(demo_files["good"]),
+        "--min-column-shapes",
+        "1.5",
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert "fidelity_min_column_shapes_score must be between 0 and 1, got 1.5" in err
+
+
+def test_demo_runs_a_good_and_a_poor_set_and_says_where_the_html_is(tmp_path):
+    completed = subprocess.run([*CLI, "demo", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert "== demo: good synthetic set (PASS) ==" in completed.stdout
+    assert "== demo: poor synthetic set (FAIL) ==" in completed.stdout
+    pages = [Path(line.split(": ", 1)[1]) for line in completed.stdout.splitlines() if line.startswith("Data Docs:")]
+    assert len(pages) == 2 and all(page.is_file() and page.suffix == ".html" for page in pages)

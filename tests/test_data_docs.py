@@ -1,0 +1,57 @@
+"""Data Docs as a reviewer sees them: pages opened in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from auditing.engine import run_audit
+from tests.browser import rendered_dom, visible_text
+
+
+@pytest.fixture(scope="module")
+def demo_audit(demo, tmp_path_factory):
+    return run_audit(demo["real"], demo["good"], demo["holdout"], out_dir=tmp_path_factory.mktemp("docs"))
+
+
+def test_validation_page_shows_sentences_figures_and_no_raw_kwargs(demo_audit, chromium):
+    text = visible_text(rendered_dom(chromium, demo_audit.data_docs_page))
+    assert (
+        "Fidelity, column shapes: each column of the synthetic rows must be distributed as in the real rows, "
+        "with a mean similarity (1 − TVD) of at least 0.800" in text
+    )
+    assert "Fidelity, column pair trends: pairs of columns in the synthetic rows must vary together" in text
+    shapes, trends = (demo_audit.report["modules"]["fidelity"]["expectations"][i] for i in (0, 1))
+    assert f"Column-shapes score {shapes['observed_value']:.3f} over 7 columns" in text
+    assert f"noise floor, train vs holdout: {shapes['details']['noise_floor']:.3f}" in text
+    assert "Rows: 5,000 real, 5,000 synthetic, 2,500 holdout." in text
+    assert f"Pair-trends score {trends['observed_value']:.3f} over 21 column pairs" in text
+    assert "Column Kind TVD KS TVD train–holdout KS train–holdout" in text
+    for row in shapes["details"]["columns"]:
+        assert f"{row['column']} {row['kind']} {row['tvd']:.3f}" in text
+    for raw in ("**kwargs", "expect_synthetic_column_shapes_to_match_real(", "$min_score", "$PARAMETER"):
+        assert raw not in text
+
+
+def test_validation_page_carries_one_vega_lite_chart_per_cell_as_json(demo_audit):
+    html = demo_audit.data_docs_page.read_text()
+    specs = [json.loads(spec) for spec in re.findall(r"vlSpec = (\{.*?\n\});", html, flags=re.DOTALL)]
+    targets = re.findall(r"vegaEmbed\('(#[^']+)'", html)
+    assert len(specs) == len(targets) == 2 and len(set(targets)) == 2  # a shared target would hide a chart
+    assert all(spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v5") for spec in specs)
+    shapes_chart, pairs_chart = specs
+    shapes = demo_audit.report["modules"]["fidelity"]["expectations"][0]
+    worst = [d["column"] for d in shapes["details"]["distributions"]]
+    assert [panel["title"] for panel in shapes_chart["vconcat"]] == [f"{c}: real vs synthetic" for c in worst]
+    assert pairs_chart["title"] == "Least similar pairs vs the real data"
+
+
+def test_suite_page_renders_unresolved_suite_parameters(demo_audit, chromium):
+    site = Path(demo_audit.data_docs_page).parents[4]
+    text = visible_text(rendered_dom(chromium, site / "expectations" / "synthetic_data_audit.html"))
+    assert "at least <suite parameter fidelity_min_column_shapes_score>" in text
+    assert "on <suite parameter fidelity_n_bins> real-data quantile bins" in text
+    assert "**kwargs" not in text
