@@ -82,6 +82,8 @@ def _load(value: TableInput, role: str) -> LoadedTable:
 
 def _as_text(values: pd.Series) -> pd.Series:
     """Values as strings for a categorical column; integral floats print without '.0'."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values.astype(object)
     if pd.api.types.is_float_dtype(values.dtype):
         as_int = values.dropna()
         if (as_int == np.round(as_int)).all():
@@ -201,6 +203,10 @@ def build_audit_batch(
         part[source_column] = labels[role]
         parts.append(part)
     stacked = pd.concat(parts, ignore_index=True)
+    for name in columns:
+        # One dictionary of values for all sides: the metrics read codes instead of hashing strings.
+        if kinds[name] == "categorical":
+            stacked[name] = stacked[name].astype("category")
     return AuditBatch(
         frame=stacked,
         columns=columns,

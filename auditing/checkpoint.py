@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import great_expectations as gx
 import pandas as pd
 from great_expectations.checkpoint.checkpoint import CheckpointResult
+from great_expectations.core import ExpectationSuiteValidationResult
 from great_expectations.data_context import FileDataContext
 
 import expectations  # noqa: F401  (registers the audit expectations before any suite loads)
@@ -79,14 +81,35 @@ def run_checkpoint(
     return result
 
 
+def run_validation(
+    context: FileDataContext, batch: pd.DataFrame, parameters: AuditParameters
+) -> ExpectationSuiteValidationResult:
+    """Validate the audit batch against the suite without the checkpoint's actions (no Data Docs).
+
+    For callers that need only the verdict and figures; the same guard applies.
+    """
+    definition = context.validation_definitions.get(CHECKPOINT_NAME)
+    result = definition.run(
+        batch_parameters={"dataframe": batch},
+        expectation_parameters=parameters.suite_parameters(),
+        result_format=RESULT_FORMAT,
+    )
+    _check_evaluated(context, [result])
+    return result
+
+
 def check_run_complete(context: FileDataContext, result: CheckpointResult) -> None:
     """Fail loudly when a checkpoint run evaluated fewer expectations than the stored suite holds.
 
     For pipelines that run the checkpoint through GX directly: a run whose process never
     imported ``expectations`` is green with the audits silently missing.
     """
+    _check_evaluated(context, result.run_results.values())
+
+
+def _check_evaluated(context: FileDataContext, validations: Iterable[ExpectationSuiteValidationResult]) -> None:
     expected = len(stored_expectation_types(Path(context.root_directory)))
-    for validation in result.run_results.values():
+    for validation in validations:
         evaluated = validation.statistics["evaluated_expectations"]
         if evaluated != expected:
             raise UnregisteredExpectationError(

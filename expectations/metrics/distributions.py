@@ -142,6 +142,7 @@ class CodedColumn:
     levels: list[str]
     codes: dict[str, np.ndarray]
     numeric: dict[str, np.ndarray] | None
+    missing_code: int | None
 
     @property
     def n_levels(self) -> int:
@@ -149,6 +150,13 @@ class CodedColumn:
 
     def counts(self, side: str) -> np.ndarray:
         return np.bincount(self.codes[side], minlength=self.n_levels)
+
+    def missing_share(self, side: str) -> float:
+        """Share of ``side``'s rows that are missing in this column."""
+        codes = self.codes[side]
+        if self.missing_code is None or codes.size == 0:
+            return 0.0
+        return float(np.count_nonzero(codes == self.missing_code) / codes.size)
 
 
 def _bin_labels(positions: np.ndarray) -> list[str]:
@@ -171,10 +179,30 @@ def code_column(name: str, sides: dict[str, pd.Series], real_side: str, n_bins: 
         real = numeric[real_side]
         boundaries, positions = quantile_edges(real[~np.isnan(real)], n_bins)
         codes = {side: bin_codes(values, boundaries) for side, values in numeric.items()}
-        return CodedColumn(name, kind, [*_bin_labels(positions), MISSING_LEVEL], codes, numeric)
+        levels = [*_bin_labels(positions), MISSING_LEVEL]
+        return CodedColumn(name, kind, levels, codes, numeric, missing_code=len(levels) - 1)
+    shared = _shared_categories(sides)
+    if shared is not None:
+        # Category dtype (as the audit batch stores it): the codes are already there.
+        missing_code = len(shared)
+        codes = {
+            side: np.where(values.cat.codes < 0, missing_code, values.cat.codes).astype(np.int64)
+            for side, values in sides.items()
+        }
+        return CodedColumn(name, kind, [*map(str, shared), MISSING_LEVEL], codes, None, missing_code)
     stacked = pd.concat([sides[side] for side in labels], ignore_index=True)
     all_codes, uniques = pd.factorize(stacked, use_na_sentinel=False)
     bounds = np.cumsum([0] + [len(sides[side]) for side in labels])
     codes = {side: all_codes[bounds[i] : bounds[i + 1]].astype(np.int64) for i, side in enumerate(labels)}
+    missing = [i for i, value in enumerate(uniques) if pd.isna(value)]
     levels = [MISSING_LEVEL if pd.isna(value) else str(value) for value in uniques]
-    return CodedColumn(name, kind, levels, codes, None)
+    return CodedColumn(name, kind, levels, codes, None, missing_code=missing[0] if missing else None)
+
+
+def _shared_categories(sides: dict[str, pd.Series]) -> pd.Index | None:
+    """The categories when every side is a pandas categorical over the same categories."""
+    dtypes = [values.dtype for values in sides.values()]
+    if not all(isinstance(d, pd.CategoricalDtype) for d in dtypes):
+        return None
+    first = dtypes[0].categories
+    return first if all(d.categories.equals(first) for d in dtypes[1:]) else None

@@ -138,8 +138,8 @@ def fidelity_profile(
         row: dict[str, Any] = {"column": column.name, "kind": column.kind, "tvd": distance, "ks": ks}
         if HOLDOUT in frames:
             row["holdout_tvd"], row["holdout_ks"] = _column_shape(column, HOLDOUT)
-        row["missing_real"] = float(real[column.name].isna().mean())
-        row["missing_synthetic"] = float(synthetic[column.name].isna().mean())
+        row["missing_real"] = column.missing_share(REAL)
+        row["missing_synthetic"] = column.missing_share(SYNTHETIC)
         shape_rows.append(row)
     shape_rows.sort(key=lambda r: -r["tvd"])
     by_name = {c.name: c for c in coded}
