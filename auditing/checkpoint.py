@@ -142,7 +142,7 @@ def result_dicts(result: CheckpointResult) -> list[dict[str, Any]]:
                     "success": bool(item.success),
                     "observed_value": item.result.get("observed_value"),
                     "details": item.result.get("details") or {},
-                    "error": _error_message(item.exception_info),
+                    "error": (item.result.get("details") or {}).get("error") or _error_message(item.exception_info),
                 }
             )
     return out

@@ -6,6 +6,8 @@ the labels of its sides as kwargs, and its metric splits the rows in one pass.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any, ClassVar, List, Tuple, Union
 
 import pandas as pd
@@ -14,7 +16,10 @@ from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.core.suite_parameters import SuiteParameterDict
 from great_expectations.expectations.expectation import BatchExpectation
 
+from expectations.metrics.errors import AuditDataError
 from expectations.metrics.sources import split_sources
+
+logger = logging.getLogger(__name__)
 
 #: Default name of the source-label column of the audit batch.
 SOURCE_COLUMN = "_audit_source"
@@ -65,7 +70,7 @@ def batch_sides(
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """The real / synthetic / holdout rows of the batch a pandas audit metric runs on.
 
-    Raises ``ValueError`` naming the label when the batch has no real or no synthetic rows.
+    Raises ``AuditDataError`` naming the label when the batch has no real or no synthetic rows.
     """
     batch, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
     labels = {
@@ -77,5 +82,21 @@ def batch_sides(
     frames, columns = split_sources(batch, source, labels, metric_value_kwargs.get("columns"))
     for side in ("real", "synthetic"):
         if side not in frames:
-            raise ValueError(f"the audit batch has no rows labelled '{labels[side]}' in column '{source}'")
+            raise AuditDataError(f"the audit batch has no rows labelled '{labels[side]}' in column '{source}'")
     return frames, columns
+
+
+def guarded_metric(compute: Callable[[], dict[str, Any]], family: str) -> dict[str, Any]:
+    """Run an audit metric; a failure becomes ``{"error": message}`` instead of a raised exception.
+
+    GX stores a raised exception's traceback in the validation result and prints it on the Data
+    Docs page; our own ``AuditDataError`` messages are safe to show, anything else is reported
+    by its type only (its message could quote a data value).
+    """
+    try:
+        return compute()
+    except AuditDataError as error:
+        return {"error": str(error)}
+    except Exception as error:  # noqa: BLE001 - any library failure must still end as a clean finding
+        logger.error("the %s metric failed: %s", family, type(error).__name__)
+        return {"error": f"the {family} metric failed ({type(error).__name__})"}

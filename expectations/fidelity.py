@@ -18,7 +18,7 @@ from great_expectations.expectations.metrics.table_metric_provider import TableM
 from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
 from great_expectations.render.renderer.renderer import renderer
 
-from expectations.base import SIDE_KEYS, AuditExpectation, batch_sides
+from expectations.base import SIDE_KEYS, AuditExpectation, batch_sides, guarded_metric
 from expectations.metrics.fidelity import fidelity_profile
 from expectations.rendering import configuration_kwargs, container, grouped_bar_chart, sentence, table
 
@@ -36,14 +36,17 @@ class FidelityProfile(TableMetricProvider):
 
     @metric_value(engine=PandasExecutionEngine)
     def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
-        frames, columns = batch_sides(execution_engine, metric_domain_kwargs, metric_value_kwargs)
-        return fidelity_profile(
-            frames["real"],
-            frames["synthetic"],
-            frames.get("holdout"),
-            columns=columns,
-            n_bins=int(metric_value_kwargs["n_bins"]),
-        )
+        def compute() -> dict[str, Any]:
+            frames, columns = batch_sides(execution_engine, metric_domain_kwargs, metric_value_kwargs)
+            return fidelity_profile(
+                frames["real"],
+                frames["synthetic"],
+                frames.get("holdout"),
+                columns=columns,
+                n_bins=int(metric_value_kwargs["n_bins"]),
+            )
+
+        return guarded_metric(compute, "fidelity")
 
 
 def _check_unit_interval(value: Any) -> Any:
@@ -79,6 +82,18 @@ class _FidelityExpectation(AuditExpectation):
         details = (getattr(result, "result", None) or {}).get("details") or {}
         return details if details.get("part") == part else None
 
+    @staticmethod
+    def _not_measured(profile: dict[str, Any], part: str) -> Optional[dict[str, Any]]:
+        """The failed result when the profile could not be computed, else None."""
+        if "error" not in profile:
+            return None
+        details = {"part": part, "error": profile["error"]}
+        return {"success": False, "result": {"observed_value": None, "details": details}}
+
+    @staticmethod
+    def _error_block(details: dict[str, Any]) -> Any:
+        return sentence("Not measured: $error", {"error": details["error"]}, {"classes": ["text-danger"]})
+
 
 class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
     """Each column of the synthetic rows is distributed as in the real rows.
@@ -99,6 +114,9 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
 
     def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
         profile = metrics[FIDELITY_PROFILE]
+        failed = self._not_measured(profile, "column_shapes")
+        if failed:
+            return failed
         kwargs = self._get_success_kwargs()
         shapes = profile["column_shapes"]
         max_tvd = kwargs.get("max_column_tvd")
@@ -139,6 +157,8 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
         details = cls._profile_part(result, "column_shapes")
         if details is None:
             return "--"
+        if "error" in details:
+            return cls._error_block(details)
         sizes = details["sample_sizes"]
         with_holdout = details.get("noise_floor") is not None
         summary = sentence(
@@ -186,6 +206,9 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
 
     def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
         profile = metrics[FIDELITY_PROFILE]
+        failed = self._not_measured(profile, "pair_trends")
+        if failed:
+            return failed
         trends = profile["pair_trends"]
         score = trends["score"]
         min_score = self._get_success_kwargs()["min_score"]
@@ -220,6 +243,8 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
         details = cls._profile_part(result, "pair_trends")
         if details is None:
             return "--"
+        if "error" in details:
+            return cls._error_block(details)
         with_holdout = details.get("noise_floor") is not None
         summary = sentence(
             "Pair-trends score $score over $n_pairs column pairs"

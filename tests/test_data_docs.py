@@ -6,9 +6,12 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from auditing.checkpoint import data_docs_page, open_context, result_dicts, run_checkpoint
 from auditing.engine import run_audit
+from auditing.parameters import AuditParameters
 from tests.browser import rendered_dom, visible_text
 
 
@@ -55,3 +58,21 @@ def test_suite_page_renders_unresolved_suite_parameters(demo_audit, chromium):
     assert "at least <suite parameter fidelity_min_column_shapes_score>" in text
     assert "on <suite parameter fidelity_n_bins> real-data quantile bins" in text
     assert "**kwargs" not in text
+
+
+def test_a_metric_that_cannot_run_is_a_clear_finding_not_a_traceback(tmp_path, chromium):
+    """A pipeline-made batch without synthetic rows: the page and report say why, with no stack trace."""
+    batch = pd.DataFrame({"x": [1.0, 2.0], "_audit_source": ["real", "real"]})
+    context = open_context(tmp_path)
+    result = run_checkpoint(context, batch, AuditParameters())
+    page = data_docs_page(context, result)
+    html = page.read_text()
+    assert "Traceback" not in html and 'File "' not in html
+    text = visible_text(rendered_dom(chromium, page))
+    assert "Not measured: the audit batch has no rows labelled 'synthetic' in column '_audit_source'" in text
+    stored = "".join(p.read_text() for p in (tmp_path / "validations").rglob("*.json"))
+    assert "Traceback" not in stored
+    results = result_dicts(result)
+    expected = "the audit batch has no rows labelled 'synthetic' in column '_audit_source'"
+    assert [r["error"] for r in results] == [expected, expected]
+    assert result.success is False

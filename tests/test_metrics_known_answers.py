@@ -9,7 +9,9 @@ import scipy.stats
 from sdmetrics.column_pairs import ContingencySimilarity, CorrelationSimilarity
 from sdmetrics.single_column import TVComplement
 
+from auditing.batch import build_audit_batch
 from expectations.metrics import fidelity_profile, ks_statistic, tvd
+from expectations.metrics.sources import split_sources
 
 SYNTHETIC = ("synthetic_gc", "synthetic_leaky", "synthetic_biased")
 
@@ -84,3 +86,20 @@ def test_identical_data_scores_one(adult):
     assert profile["column_shapes"]["score"] == pytest.approx(1.0, abs=1e-12)
     assert profile["pair_trends"]["score"] == pytest.approx(1.0, abs=1e-12)
     assert all(np.isclose(row["ks"] or 0.0, 0.0) for row in profile["column_shapes"]["columns"])
+
+
+def test_the_audit_batch_path_gives_the_same_figures(adult, profiles):
+    """The checkpoint reads category codes from the stacked batch; its figures must equal the direct ones."""
+    batch = build_audit_batch(adult["train"], adult["synthetic_gc"], adult["holdout"])
+    labels = {"real": "real", "synthetic": "synthetic", "holdout": "holdout"}
+    frames, columns = split_sources(batch.frame, batch.source_column, labels)
+    via_batch = fidelity_profile(frames["real"], frames["synthetic"], frames["holdout"], columns=columns)
+    direct = profiles["synthetic_gc"]
+    for part in ("column_shapes", "pair_trends"):
+        for key in ("score", "noise_floor"):
+            assert via_batch[part][key] == pytest.approx(direct[part][key], abs=1e-12)
+    for ours, reference in zip(via_batch["column_shapes"]["columns"], direct["column_shapes"]["columns"], strict=True):
+        assert ours.keys() == reference.keys() and ours["column"] == reference["column"]
+        for key in ("tvd", "ks", "holdout_tvd", "holdout_ks", "missing_real", "missing_synthetic"):
+            assert ours[key] == pytest.approx(reference[key], abs=1e-12), (ours["column"], key)
+    assert via_batch["column_shapes"]["distributions"] == direct["column_shapes"]["distributions"]

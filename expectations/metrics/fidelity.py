@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from expectations.metrics.distributions import CodedColumn, code_column, ks_statistic, tvd_from_counts
+from expectations.metrics.errors import AuditDataError
 from expectations.metrics.pairs import (
     contingency_similarity,
     correlation_similarity,
@@ -122,10 +123,10 @@ def fidelity_profile(
     if columns is None:
         columns = [c for c in real.columns if c in synthetic.columns]
     if not columns:
-        raise ValueError("no audit columns: real and synthetic data share no column")
+        raise AuditDataError("no audit columns: real and synthetic data share no column")
     if len(real) == 0 or len(synthetic) == 0:
         side = "real" if len(real) == 0 else "synthetic"
-        raise ValueError(f"the {side} data has no rows")
+        raise AuditDataError(f"the {side} data has no rows")
     frames = {REAL: real, SYNTHETIC: synthetic}
     if holdout is not None and len(holdout) > 0:
         frames[HOLDOUT] = holdout

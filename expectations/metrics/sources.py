@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from expectations.metrics.errors import AuditDataError
+
 
 def split_sources(
     batch: pd.DataFrame,
@@ -26,15 +28,15 @@ def split_sources(
     Returns
     -------
     (frames, columns): side name → its rows (audit columns only), and the audit columns.
-    Raises ``ValueError`` naming the missing column when the source column or an audit column
+    Raises ``AuditDataError`` naming the missing column when the source column or an audit column
     is not in the batch.
     """
     if source_column not in batch.columns:
-        raise ValueError(f"the audit batch has no source column '{source_column}'")
+        raise AuditDataError(f"the audit batch has no source column '{source_column}'")
     audit_columns = [c for c in batch.columns if c != source_column] if columns is None else list(columns)
     missing = [c for c in audit_columns if c not in batch.columns]
     if missing:
-        raise ValueError(f"audit column(s) not in the batch: {', '.join(map(str, missing))}")
+        raise AuditDataError(f"audit column(s) not in the batch: {', '.join(map(str, missing))}")
     positions = batch.groupby(source_column, sort=False, observed=True).indices
     frames = {
         side: batch.iloc[positions[label]][audit_columns].reset_index(drop=True)
