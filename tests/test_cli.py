@@ -24,21 +24,13 @@ def demo_files(tmp_path_factory) -> dict[str, Path]:
     return write_demo_data(tmp_path_factory.mktemp("demo"), seed=0)
 
 
+def audit_argv(real: Path, synthetic: Path, out: Path, *extra: str) -> list[str]:
+    return ["audit", "--real", str(real), "--synthetic", str(synthetic), "--out", str(out), *extra]
+
+
 def _audit(files: dict[str, Path], synthetic: str, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    command = [
-        *CLI,
-        "audit",
-        "--real",
-        str(files["real"]),
-        "--synthetic",
-        str(files[synthetic]),
-        "--holdout",
-        str(files["holdout"]),
-        "--out",
-        str(out),
-        *extra,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+    argv = audit_argv(files["real"], files[synthetic], out, "--holdout", str(files["holdout"]), *extra)
+    return subprocess.run([*CLI, *argv], capture_output=True, text=True, timeout=300)
 
 
 def test_passing_audit_exits_0_with_summary_table_and_report(demo_files, tmp_path):
@@ -70,22 +62,8 @@ def test_failing_audit_exits_1_and_json_flag_prints_the_report(demo_files, tmp_p
 
 
 def test_same_inputs_and_seed_give_the_same_report(demo_files, tmp_path):
-    first, second = (
-        main(
-            [
-                "audit",
-                "--real",
-                str(demo_files["real"]),
-                "--synthetic",
-                str(demo_files["good"]),
-                "--out",
-                str(tmp_path / name),
-                "--seed",
-                "7",
-            ]
-        )
-        for name in ("a", "b")
-    )
+    runs = (main(audit_argv(demo_files["real"], demo_files["good"], tmp_path / n, "--seed", "7")) for n in "ab")
+    first, second = runs
     assert first == second == 0
     reports = [json.loads((tmp_path / name / "report.json").read_text()) for name in ("a", "b")]
     for report in reports:
@@ -99,34 +77,21 @@ def _input_error(capsys, *argv: str) -> str:
 
 
 def test_missing_file_exits_2_naming_it(capsys, demo_files, tmp_path):
-    err = _input_error(
-        capsys,
-        "audit",
-        "--real",
-        str(tmp_path / "absent.csv"),
-        "--synthetic",
-        str(demo_files["good"]),
-        "--out",
-        str(tmp_path / "o"),
-    )
+    err = _input_error(capsys, *audit_argv(tmp_path / "absent.csv", demo_files["good"], tmp_path / "o"))
     assert f"real data file '{tmp_path / 'absent.csv'}' does not exist" in err
 
 
 def test_empty_file_exits_2_naming_it(capsys, demo_files, tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    err = _input_error(
-        capsys, "audit", "--real", str(demo_files["real"]), "--synthetic", str(empty), "--out", str(tmp_path / "o")
-    )
+    err = _input_error(capsys, *audit_argv(demo_files["real"], empty, tmp_path / "o"))
     assert f"synthetic data file '{empty}' is empty (0 bytes)" in err
 
 
 def test_no_shared_columns_exits_2(capsys, demo_files, tmp_path):
     other = tmp_path / "other.csv"
     pd.DataFrame({"height": [1.7, 1.8], "colour": ["red", "blue"]}).to_csv(other, index=False)
-    err = _input_error(
-        capsys, "audit", "--real", str(demo_files["real"]), "--synthetic", str(other), "--out", str(tmp_path / "o")
-    )
+    err = _input_error(capsys, *audit_argv(demo_files["real"], other, tmp_path / "o"))
     assert "the real and synthetic data share no column" in err and "'colour'" in err
 
 
@@ -136,7 +101,7 @@ def test_text_in_a_numeric_column_is_a_finding_naming_column_and_count(capsys, d
     synthetic.loc[:2, "age"] = "unknown-text"
     path = tmp_path / "text_in_age.csv"
     synthetic.to_csv(path, index=False)
-    code = main(["audit", "--real", str(demo_files["real"]), "--synthetic", str(path), "--out", str(tmp_path / "o")])
+    code = main(audit_argv(demo_files["real"], path, tmp_path / "o"))
     out = capsys.readouterr().out
     assert code in (0, 1)
     assert "note: column 'age': 3 of 5,000 synthetic values are not numbers" in out
@@ -147,18 +112,8 @@ def test_text_in_a_numeric_column_is_a_finding_naming_column_and_count(capsys, d
 
 def test_usage_errors_exit_2(capsys, demo_files, tmp_path):
     assert _input_error(capsys, "audit", "--synthetic", "x.csv")  # --real missing
-    err = _input_error(
-        capsys,
-        "audit",
-        "--real",
-        str(demo_files["real"]),
-        "--synthetic",
-        str(demo_files["good"]),
-        "--min-column-shapes",
-        "1.5",
-        "--out",
-        str(tmp_path / "o"),
-    )
+    argv = audit_argv(demo_files["real"], demo_files["good"], tmp_path / "o", "--min-column-shapes", "1.5")
+    err = _input_error(capsys, *argv)
     assert "fidelity_min_column_shapes_score must be between 0 and 1, got 1.5" in err
 
 
