@@ -67,6 +67,13 @@ def _add_threshold_options(parser: argparse.ArgumentParser) -> None:
         help="lowest passing pair-trends score (default 0.7)",
     )
     parser.add_argument("--bins", type=int, default=None, help="real-quantile bins per numeric column (default 20)")
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=None,
+        metavar="N",
+        help="bootstrap replicates behind the 95%% intervals (default 200; 0: no intervals)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,6 +105,7 @@ def _parameters(args: argparse.Namespace):
         "fidelity_min_column_shapes_score": args.min_column_shapes,
         "fidelity_min_pair_trends_score": args.min_pair_trends,
         "fidelity_n_bins": args.bins,
+        "fidelity_bootstrap_replicates": args.bootstrap,
     }
     return AuditParameters(**{k: v for k, v in chosen.items() if v is not None})
 

@@ -23,6 +23,7 @@ class AuditParameters:
     fidelity_n_bins: int = 20
     fidelity_min_column_shapes_score: float = 0.8
     fidelity_min_pair_trends_score: float = 0.7
+    fidelity_bootstrap_replicates: int = 200
     weights: dict[str, float] = field(default_factory=lambda: dict.fromkeys(MODULES, 1.0))
     seed: int = 0
 
@@ -37,6 +38,9 @@ class AuditParameters:
                 raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
         if self.fidelity_n_bins < 1:
             raise ValueError(f"fidelity_n_bins must be at least 1, got {self.fidelity_n_bins}")
+        if self.fidelity_bootstrap_replicates < 0:
+            replicates = self.fidelity_bootstrap_replicates
+            raise ValueError(f"fidelity_bootstrap_replicates must not be negative, got {replicates}")
 
     def suite_parameters(self) -> dict[str, Any]:
         """The values for the suite's ``$PARAMETER`` kwargs (``checkpoint.run(expectation_parameters=...)``)."""
@@ -52,4 +56,6 @@ SUITE_PARAMETERS = (
     "fidelity_n_bins",
     "fidelity_min_column_shapes_score",
     "fidelity_min_pair_trends_score",
+    "fidelity_bootstrap_replicates",
+    "seed",
 )

@@ -44,6 +44,10 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def _with_interval(value: float | None, bounds: list[float] | None) -> str:
+    return _fmt(value) + (f" [{bounds[0]:.3f}, {bounds[1]:.3f}]" if value is not None and bounds else "")
+
+
 def _fidelity_message(results: list[dict[str, Any]], score: float | None) -> str:
     """One sentence: the score, and the number that decided the verdict."""
     errors = [r["error"] for r in results if r["error"]]
@@ -63,12 +67,21 @@ def _fidelity_message(results: list[dict[str, Any]], score: float | None) -> str
         if over and first["observed_value"] >= thresholds["min_score"]:
             limit = _fmt(thresholds["max_column_tvd"])
             return f"Fidelity {name}: column(s) {', '.join(over)} exceed the maximum TVD {limit}{worst}."
-        score_text, limit = _fmt(first["observed_value"]), _fmt(thresholds["min_score"])
+        score_text = _with_interval(first["observed_value"], first["details"].get("interval"))
+        limit = _fmt(thresholds["min_score"])
         return f"Fidelity {name} score {score_text} is below the minimum {limit}{worst}."
-    figures = ", ".join(f"{name} {_fmt(r['observed_value'])}" for name, r in parts.items())
+    figures = ", ".join(
+        f"{name} {_with_interval(r['observed_value'], r['details'].get('interval'))}" for name, r in parts.items()
+    )
     floors = [r["details"].get("noise_floor") for r in parts.values()]
     floor = f" (train vs holdout: {', '.join(_fmt(f) for f in floors)})" if all(f is not None for f in floors) else ""
-    return f"Fidelity score {_fmt(score)} passes: {figures}{floor}{worst}."
+    overall = _with_interval(score, _module_interval(results))
+    return f"Fidelity score {overall} passes: {figures}{floor}{worst}."
+
+
+def _module_interval(results: list[dict[str, Any]]) -> list[float] | None:
+    """The module score's 95% interval, as the module's metric reported it."""
+    return next((r["details"]["module_interval"] for r in results if r["details"].get("module_interval")), None)
 
 
 MESSAGES = {"fidelity": _fidelity_message}
@@ -78,6 +91,7 @@ def _module_entry(module: str, results: list[dict[str, Any]]) -> dict[str, Any]:
     if not results:
         return {
             "score": None,
+            "interval": None,
             "status": "not_run",
             "reason": NOT_IMPLEMENTED,
             "risk_level": None,
@@ -89,6 +103,7 @@ def _module_entry(module: str, results: list[dict[str, Any]]) -> dict[str, Any]:
     score = float(sum(measured) / len(measured)) if measured and not any(r["error"] for r in results) else None
     return {
         "score": score,
+        "interval": _module_interval(results) if score is not None else None,
         "status": "ran" if score is not None else "failed",
         "reason": None if score is not None else "the audit metric raised an error",
         "risk_level": risk_level(results) if score is not None else "high",

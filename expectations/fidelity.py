@@ -20,10 +20,10 @@ from great_expectations.render.renderer.renderer import renderer
 
 from expectations.base import SIDE_KEYS, AuditExpectation, batch_sides, guarded_metric
 from expectations.metrics.fidelity import fidelity_profile
-from expectations.rendering import configuration_kwargs, container, grouped_bar_chart, sentence, table
+from expectations.rendering import configuration_kwargs, container, grouped_bar_chart, interval, sentence, table
 
 FIDELITY_PROFILE = "table.synth_audit.fidelity_profile"
-PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, "n_bins")
+PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, "n_bins", "bootstrap_replicates", "seed")
 #: How many column pairs the Data Docs table and chart show (worst first).
 SHOWN_PAIRS = 10
 
@@ -44,6 +44,8 @@ class FidelityProfile(TableMetricProvider):
                 frames.get("holdout"),
                 columns=columns,
                 n_bins=int(metric_value_kwargs["n_bins"]),
+                bootstrap_replicates=int(metric_value_kwargs["bootstrap_replicates"]),
+                seed=int(metric_value_kwargs["seed"]),
             )
 
         return guarded_metric(compute, "fidelity")
@@ -62,6 +64,10 @@ class _FidelityExpectation(AuditExpectation):
 
     n_bins: Union[int, SuiteParameterDict] = pydantic.Field(20, description="Real-quantile bins per numeric column.")
     min_score: Union[float, SuiteParameterDict] = pydantic.Field(0.8, description="Lowest passing score.")
+    bootstrap_replicates: Union[int, SuiteParameterDict] = pydantic.Field(
+        200, description="Bootstrap replicates behind the 95% intervals (0: no intervals)."
+    )
+    seed: Union[int, SuiteParameterDict] = pydantic.Field(0, description="Seed of the bootstrap draws.")
 
     _unit_interval = pydantic.validator("min_score", allow_reuse=True)(_check_unit_interval)
 
@@ -69,6 +75,12 @@ class _FidelityExpectation(AuditExpectation):
     def _positive_bins(cls, value: Any) -> Any:
         if isinstance(value, int) and value < 1:
             raise ValueError(f"n_bins must be at least 1, got {value}")
+        return value
+
+    @pydantic.validator("bootstrap_replicates")
+    def _replicates_not_negative(cls, value: Any) -> Any:
+        if isinstance(value, int) and value < 0:
+            raise ValueError(f"bootstrap_replicates must not be negative, got {value}")
         return value
 
     @classmethod
@@ -89,6 +101,21 @@ class _FidelityExpectation(AuditExpectation):
             return None
         details = {"part": part, "error": profile["error"]}
         return {"success": False, "result": {"observed_value": None, "details": details}}
+
+    @staticmethod
+    def _part_details(profile: dict[str, Any], part: str, thresholds: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """The result details of one part: its figures plus what both parts share."""
+        return {
+            "part": part,
+            "thresholds": thresholds,
+            "sample_sizes": profile["sample_sizes"],
+            "n_bins": profile["n_bins"],
+            "bootstrap": profile["bootstrap"],
+            "module_score": profile["score"],
+            "module_interval": profile["interval"],
+            **extra,
+            **{k: v for k, v in profile[part].items() if k != "score"},
+        }
 
     @staticmethod
     def _error_block(details: dict[str, Any]) -> Any:
@@ -122,14 +149,8 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
         max_tvd = kwargs.get("max_column_tvd")
         over = [c["column"] for c in shapes["columns"] if max_tvd is not None and c["tvd"] > max_tvd]
         success = shapes["score"] >= kwargs["min_score"] and not over
-        details = {
-            "part": "column_shapes",
-            "thresholds": {"min_score": kwargs["min_score"], "max_column_tvd": max_tvd},
-            "sample_sizes": profile["sample_sizes"],
-            "n_bins": profile["n_bins"],
-            "columns_over_max_tvd": over,
-            **{k: v for k, v in shapes.items() if k != "score"},
-        }
+        thresholds = {"min_score": kwargs["min_score"], "max_column_tvd": max_tvd}
+        details = self._part_details(profile, "column_shapes", thresholds, columns_over_max_tvd=over)
         return {"success": bool(success), "result": {"observed_value": shapes["score"], "details": details}}
 
     @classmethod
@@ -162,15 +183,22 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
         sizes = details["sample_sizes"]
         with_holdout = details.get("noise_floor") is not None
         summary = sentence(
-            "Column-shapes score $score over $n_columns columns"
+            "Column-shapes score $score (95% interval $interval) over $n_columns columns"
             + (" (noise floor, train vs holdout: $noise_floor)" if with_holdout else " (no holdout: no noise floor)")
             + ". Rows: $real real, $synthetic synthetic"
             + (", $holdout holdout." if with_holdout else "."),
-            {"score": result.result["observed_value"], **details, **{k: v for k, v in sizes.items()}},
+            {
+                "score": result.result["observed_value"],
+                **details,
+                **sizes,
+                "interval": interval(details.get("interval")),
+            },
         )
-        header = ["Column", "Kind", "TVD", "KS"] + (["TVD train–holdout", "KS train–holdout"] if with_holdout else [])
+        header = ["Column", "Kind", "TVD", "TVD 95% interval", "KS"]
+        header += ["TVD train–holdout", "KS train–holdout"] if with_holdout else []
         rows = [
-            [c["column"], c["kind"], c["tvd"], c["ks"]] + ([c["holdout_tvd"], c["holdout_ks"]] if with_holdout else [])
+            [c["column"], c["kind"], c["tvd"], interval(c.get("tvd_interval")), c["ks"]]
+            + ([c["holdout_tvd"], c["holdout_ks"]] if with_holdout else [])
             for c in details["columns"]
         ]
         panels = [
@@ -214,12 +242,7 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
         min_score = self._get_success_kwargs()["min_score"]
         # One audit column has no pair: nothing to compare, which is not a fidelity failure.
         success = score is None or score >= min_score
-        details = {
-            "part": "pair_trends",
-            "thresholds": {"min_score": min_score},
-            "sample_sizes": profile["sample_sizes"],
-            **{k: v for k, v in trends.items() if k != "score"},
-        }
+        details = self._part_details(profile, "pair_trends", {"min_score": min_score})
         return {"success": bool(success), "result": {"observed_value": score, "details": details}}
 
     @classmethod
@@ -247,23 +270,24 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
             return cls._error_block(details)
         with_holdout = details.get("noise_floor") is not None
         summary = sentence(
-            "Pair-trends score $score over $n_pairs column pairs"
+            "Pair-trends score $score (95% interval $interval) over $n_pairs column pairs"
             + (" (noise floor, train vs holdout: $noise_floor)" if with_holdout else " (no holdout: no noise floor)")
             + f". The {SHOWN_PAIRS} least similar pairs:",
             {
                 "score": result.result["observed_value"],
+                "interval": interval(details.get("interval")),
                 "n_pairs": details["n_pairs"],
                 "noise_floor": details.get("noise_floor"),
             },
         )
         worst = details["pairs"][:SHOWN_PAIRS]
         header = (
-            ["Columns", "Measure", "Similarity"]
+            ["Columns", "Measure", "Similarity", "95% interval"]
             + (["Train–holdout"] if with_holdout else [])
             + ["ρ real", "ρ synthetic"]
         )
         rows = [
-            [" × ".join(p["columns"]), p["metric"], p["score"]]
+            [" × ".join(p["columns"]), p["metric"], p["score"], interval(p.get("score_interval"))]
             + ([p["holdout_score"]] if with_holdout else [])
             + [p.get("correlation_real"), p.get("correlation_synthetic")]
             for p in worst

@@ -42,6 +42,13 @@ def show(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+def interval(bounds: Any, digits: int = 3) -> str:
+    """A ``[low, high]`` interval as text, or '—' when there is none."""
+    if not bounds:
+        return "—"
+    return f"[{bounds[0]:.{digits}f}, {bounds[1]:.{digits}f}]"
+
+
 def sentence(template: str, params: dict[str, Any], styling: dict | None = None) -> RenderedStringTemplateContent:
     """A string-template block; ``$name`` in ``template`` is replaced by ``show(params[name])``."""
     return RenderedStringTemplateContent(

@@ -54,3 +54,8 @@ def visible_text(dom: str) -> str:
     parser = _Text()
     parser.feed(dom)
     return " ".join(parser.parts)
+
+
+def interval_text(bounds: list[float]) -> str:
+    """An interval as the pages print it."""
+    return f"[{bounds[0]:.3f}, {bounds[1]:.3f}]"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import rendered_dom, visible_text
+from tests.browser import interval_text, rendered_dom, visible_text
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +52,12 @@ def test_validation_page_shows_the_adult_figures(adult_run, chromium):
     report, _ = adult_run
     text = visible_text(rendered_dom(chromium, Path(report["data_docs_url"].removeprefix("file://"))))
     shapes = report["modules"]["fidelity"]["expectations"][0]
-    assert f"Column-shapes score {shapes['observed_value']:.3f} over 15 columns" in text
+    bounds = interval_text(shapes["details"]["interval"])
+    assert f"Column-shapes score {shapes['observed_value']:.3f} (95% interval {bounds}) over 15 columns" in text
     assert f"(noise floor, train vs holdout: {shapes['details']['noise_floor']:.3f})" in text
     capital_gain = next(r for r in shapes["details"]["columns"] if r["column"] == "capital_gain")
-    assert f"capital_gain numeric {capital_gain['tvd']:.3f} {capital_gain['ks']:.3f}" in text
+    tvd = f"{capital_gain['tvd']:.3f} {interval_text(capital_gain['tvd_interval'])}"
+    assert f"capital_gain numeric {tvd} {capital_gain['ks']:.3f}" in text
 
 
 def test_no_raw_real_value_reaches_the_report_or_the_html(adult_run, adult):

@@ -12,7 +12,7 @@ import pytest
 from auditing.checkpoint import data_docs_page, open_context, result_dicts, run_checkpoint
 from auditing.engine import run_audit
 from auditing.parameters import AuditParameters
-from tests.browser import rendered_dom, visible_text
+from tests.browser import interval_text, rendered_dom, visible_text
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +28,18 @@ def test_validation_page_shows_sentences_figures_and_no_raw_kwargs(demo_audit, c
     )
     assert "Fidelity, column pair trends: pairs of columns in the synthetic rows must vary together" in text
     shapes, trends = (demo_audit.report["modules"]["fidelity"]["expectations"][i] for i in (0, 1))
-    assert f"Column-shapes score {shapes['observed_value']:.3f} over 7 columns" in text
+    shapes_interval = interval_text(shapes["details"]["interval"])
+    assert f"Column-shapes score {shapes['observed_value']:.3f} (95% interval {shapes_interval}) over 7 columns" in text
     assert f"noise floor, train vs holdout: {shapes['details']['noise_floor']:.3f}" in text
     assert "Rows: 5,000 real, 5,000 synthetic, 2,500 holdout." in text
-    assert f"Pair-trends score {trends['observed_value']:.3f} over 21 column pairs" in text
-    assert "Column Kind TVD KS TVD train–holdout KS train–holdout" in text
+    trends_interval = interval_text(trends["details"]["interval"])
+    assert (
+        f"Pair-trends score {trends['observed_value']:.3f} (95% interval {trends_interval}) over 21 column pairs"
+        in text
+    )
+    assert "Column Kind TVD TVD 95% interval KS TVD train–holdout KS train–holdout" in text
     for row in shapes["details"]["columns"]:
-        assert f"{row['column']} {row['kind']} {row['tvd']:.3f}" in text
+        assert f"{row['column']} {row['kind']} {row['tvd']:.3f} {interval_text(row['tvd_interval'])}" in text
     for raw in ("**kwargs", "expect_synthetic_column_shapes_to_match_real(", "$min_score", "$PARAMETER"):
         assert raw not in text
 

@@ -9,8 +9,9 @@ import numpy as np
 
 from expectations.metrics.distributions import tvd_from_counts
 
-# Above this many joint cells a dense bincount would allocate more than it counts.
-_DENSE_JOINT_LIMIT = 1_000_000
+# Above this many possible joint cells, index only the cells that occur: a dense index would
+# allocate (and bootstrap) mostly empty cells.
+_DENSE_JOINT_LIMIT = 4_096
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float | None:
@@ -40,20 +41,26 @@ def correlation_similarity(rho_real: float | None, rho_other: float | None) -> f
     return 1.0 - abs(rho_real - rho_other) / 2.0
 
 
-def joint_counts(codes_a: list[np.ndarray], codes_b: list[np.ndarray], levels_b: int) -> list[np.ndarray]:
-    """Counts of the joint levels (a, b) for several sides, over one shared cell index.
+def joint_codes(codes_a: list[np.ndarray], codes_b: list[np.ndarray], levels_b: int) -> tuple[list[np.ndarray], int]:
+    """Codes of the joint levels (a, b) for several sides, over one shared cell index.
 
-    ``codes_a[i]`` and ``codes_b[i]`` are the coded columns of side ``i``; the result holds one
-    count vector per side, all indexed by the same cells so they can be compared directly.
+    ``codes_a[i]`` and ``codes_b[i]`` are the coded columns of side ``i``. Returns one cell-code
+    array per side and the number of cells, the same index for every side so that their counts
+    compare directly.
     """
     joint = [a * levels_b + b for a, b in zip(codes_a, codes_b, strict=True)]
     n_cells = max((int(j.max()) + 1 for j in joint if j.size), default=0)
     if n_cells <= _DENSE_JOINT_LIMIT:
-        return [np.bincount(j, minlength=n_cells) for j in joint]
-    # Sparse path for two high-cardinality columns: count only the cells that occur.
+        return joint, n_cells
     cells, inverse = np.unique(np.concatenate(joint), return_inverse=True)
     bounds = np.cumsum([0] + [j.size for j in joint])
-    return [np.bincount(inverse[bounds[i] : bounds[i + 1]], minlength=cells.size) for i in range(len(joint))]
+    return [inverse[bounds[i] : bounds[i + 1]] for i in range(len(joint))], int(cells.size)
+
+
+def joint_counts(codes_a: list[np.ndarray], codes_b: list[np.ndarray], levels_b: int) -> list[np.ndarray]:
+    """Counts of the joint levels (a, b) per side, over the shared cells of ``joint_codes``."""
+    joint, n_cells = joint_codes(codes_a, codes_b, levels_b)
+    return [np.bincount(j, minlength=n_cells) for j in joint]
 
 
 def contingency_similarity(counts_real: np.ndarray, counts_other: np.ndarray) -> float:
