@@ -37,7 +37,9 @@ def test_intervals_contain_their_figure():
         low, high = part["interval"]
         assert low <= part["score"] <= high
     for row in profile["column_shapes"]["columns"]:
-        assert row["tvd_interval"][0] <= row["tvd"] <= row["tvd_interval"][1]
+        assert 0.0 <= row["tvd_interval"][0] <= row["tvd"] <= row["tvd_interval"][1] <= 1.0
+    for row in profile["pair_trends"]["pairs"]:
+        assert 0.0 <= row["score_interval"][0] <= row["score"] <= row["score_interval"][1] <= 1.0
 
 
 @pytest.mark.parametrize("part", ["column_shapes", "pair_trends"])

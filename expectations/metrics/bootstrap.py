@@ -72,7 +72,10 @@ def pearson_rows(sums: np.ndarray) -> np.ndarray:
 
 
 def centred_intervals(
-    estimates: Sequence[float | None], replicates: np.ndarray, level: float = 0.95
+    estimates: Sequence[float | None],
+    replicates: np.ndarray,
+    level: float = 0.95,
+    support: tuple[float, float] = (0.0, 1.0),
 ) -> list[list[float] | None]:
     """Bootstrap intervals of several estimates' sampling variability, centred on each estimate.
 
@@ -81,7 +84,8 @@ def centred_intervals(
     (NaN replicates ignored). Resampling two samples makes their TVD larger still (the plug-in
     TVD is biased upward), so the plain percentile interval would sit beside the figure it
     qualifies; centring keeps the spread and leaves the bias to the noise floor. An undefined
-    estimate or a column without finite replicates gets None.
+    estimate or a column without finite replicates gets None. Bounds are clipped to ``support``,
+    the statistic's range (a TVD of 0.004 cannot have a negative lower bound).
     """
     tail = (1.0 - level) / 2.0
     with warnings.catch_warnings():
@@ -90,6 +94,6 @@ def centred_intervals(
     return [
         None
         if estimate is None or not np.isfinite(median)
-        else [float(estimate + low - median), float(estimate + high - median)]
+        else [float(np.clip(estimate + bound - median, *support)) for bound in (low, high)]
         for estimate, low, median, high in zip(estimates, lows, medians, highs, strict=True)
     ]
