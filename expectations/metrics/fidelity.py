@@ -101,11 +101,13 @@ def _attach_intervals(
     shape_replicates: list[np.ndarray],
     pair_rows: list[dict[str, Any]],
     pair_replicates: list[np.ndarray],
+    scores: tuple[float | None, float | None, float | None],
 ) -> dict[str, list[float] | None]:
     """Set ``tvd_interval`` / ``score_interval`` on every row; return the three score intervals.
 
-    All intervals come from one quantile pass over the replicate matrix; a score's replicates
-    are the same average as the score, taken replicate by replicate.
+    ``scores`` are the column-shapes, pair-trends and module scores. All intervals come from
+    one quantile pass over the replicate matrix; a score's replicates are the same average as
+    the score, taken replicate by replicate.
     """
     shapes = np.column_stack(shape_replicates)
     pairs = np.column_stack(pair_replicates) if pair_rows else np.empty((shapes.shape[0], 0))
@@ -113,15 +115,7 @@ def _attach_intervals(
     shapes_boot = 1.0 - shapes.mean(axis=1)
     pairs_boot = np.nanmean(pairs[:, defined], axis=1) if defined else np.full(shapes.shape[0], np.nan)
     score_boot = shapes_boot if not defined else (shapes_boot + pairs_boot) / 2.0
-    shapes_score = _mean([1.0 - row["tvd"] for row in shape_rows])
-    pairs_score = _mean([row["score"] for row in pair_rows])
-    estimates = [
-        *(row["tvd"] for row in shape_rows),
-        *(row["score"] for row in pair_rows),
-        shapes_score,
-        pairs_score,
-        _mean([shapes_score, pairs_score]),
-    ]
+    estimates = [*(row["tvd"] for row in shape_rows), *(row["score"] for row in pair_rows), *scores]
     bounds = centred_intervals(estimates, np.column_stack([shapes, pairs, shapes_boot, pairs_boot, score_boot]))
     for row, interval in zip(shape_rows, bounds, strict=False):
         row["tvd_interval"] = interval
@@ -133,9 +127,9 @@ def _attach_intervals(
 def _display_distribution(column: CodedColumn, max_levels: int, min_count: int) -> dict[str, Any]:
     """Real and synthetic shares of one column for a chart, with no rare real value named.
 
-    Categories seen fewer than ``min_count`` times in the real rows are merged into
-    "(rare values)" so a chart never names a value that could single out a person; beyond
-    ``max_levels`` the smallest levels are merged into "(other)".
+    Categories seen fewer than ``min_count`` times in the real rows, and beyond ``max_levels``
+    the smallest levels, are merged into "(rare or other values)", so a chart never names a
+    value that could single out a person.
     """
     real, synthetic = column.counts(REAL), column.counts(SYNTHETIC)
     real_share, syn_share = real / max(real.sum(), 1), synthetic / max(synthetic.sum(), 1)
@@ -246,14 +240,16 @@ def fidelity_profile(
     with_holdout = HOLDOUT in frames
     shapes_score = _mean([1.0 - r["tvd"] for r in shape_rows])
     pairs_score = _mean([r["score"] for r in pair_rows])
+    score = _mean([shapes_score, pairs_score])
     intervals: dict[str, list[float] | None] = {"shapes": None, "pairs": None, "score": None}
     if resamplers:
-        intervals = _attach_intervals(shape_rows, shape_replicates, pair_rows, pair_replicates)
+        scores = (shapes_score, pairs_score, score)
+        intervals = _attach_intervals(shape_rows, shape_replicates, pair_rows, pair_replicates, scores)
     shape_rows.sort(key=lambda r: -r["tvd"])
     pair_rows.sort(key=lambda r: (r["score"] is None, r["score"] if r["score"] is not None else 0.0))
     by_name = {c.name: c for c in coded}
     return {
-        "score": _mean([shapes_score, pairs_score]),
+        "score": score,
         "interval": intervals["score"],
         "sample_sizes": {side: len(frames[side]) if side in frames else None for side in (REAL, SYNTHETIC, HOLDOUT)},
         "n_bins": n_bins,
