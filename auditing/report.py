@@ -17,6 +17,7 @@ from great_expectations.expectations.registry import get_expectation_impl
 
 from auditing.batch import AuditBatch
 from auditing.parameters import MODULES, AuditParameters
+from expectations.rendering import interval
 
 SCHEMA_VERSION = "1.0"
 NOT_IMPLEMENTED = "not implemented yet"
@@ -45,7 +46,7 @@ def _fmt(value: float | None) -> str:
 
 
 def _with_interval(value: float | None, bounds: list[float] | None) -> str:
-    return _fmt(value) + (f" [{bounds[0]:.3f}, {bounds[1]:.3f}]" if value is not None and bounds else "")
+    return _fmt(value) + (f" {interval(bounds)}" if value is not None and bounds else "")
 
 
 def _fidelity_message(results: list[dict[str, Any]], score: float | None) -> str:

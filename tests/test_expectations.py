@@ -1,0 +1,89 @@
+"""The fidelity expectations as GX classes: kwargs, verdicts, one shared metric computation."""
+
+from __future__ import annotations
+
+import great_expectations as gx
+import pytest
+from great_expectations.compatibility.pydantic import ValidationError
+
+import expectations.fidelity as fidelity_module
+from auditing.batch import build_audit_batch
+from auditing.parameters import AuditParameters
+from auditing.report import build_report, risk_level
+from expectations import ExpectSyntheticColumnPairTrendsToMatchReal, ExpectSyntheticColumnShapesToMatchReal
+
+
+def _validate(batch, *suite_expectations, parameters=None):
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    definition = context.data_sources.add_pandas("p").add_dataframe_asset("a").add_batch_definition_whole_dataframe("w")
+    suite = context.suites.add(gx.ExpectationSuite(name="s", expectations=list(suite_expectations)))
+    validation = context.validation_definitions.add(gx.ValidationDefinition(name="v", data=definition, suite=suite))
+    return validation.run(batch_parameters={"dataframe": batch}, expectation_parameters=parameters or {})
+
+
+@pytest.fixture(scope="module")
+def poor_batch(demo):
+    return build_audit_batch(demo["real"], demo["poor"], demo["holdout"])
+
+
+def test_thresholds_out_of_range_are_rejected():
+    with pytest.raises(ValidationError, match="must be between 0 and 1, got 1.5"):
+        ExpectSyntheticColumnShapesToMatchReal(min_score=1.5)
+    with pytest.raises(ValidationError, match="n_bins must be at least 1"):
+        ExpectSyntheticColumnPairTrendsToMatchReal(n_bins=0)
+    ExpectSyntheticColumnShapesToMatchReal(min_score={"$PARAMETER": "x"})  # a suite parameter is accepted
+
+
+def test_two_expectations_share_one_profile_computation(poor_batch, monkeypatch):
+    calls = []
+    original = fidelity_module.fidelity_profile
+    monkeypatch.setattr(fidelity_module, "fidelity_profile", lambda *a, **k: calls.append(1) or original(*a, **k))
+    result = _validate(
+        poor_batch.frame,
+        ExpectSyntheticColumnShapesToMatchReal(min_score=0.5),
+        ExpectSyntheticColumnShapesToMatchReal(min_score=0.9, severity="warning"),
+        ExpectSyntheticColumnPairTrendsToMatchReal(min_score=0.5),
+    )
+    assert len(calls) == 1  # thresholds are not metric kwargs, so GX computes the profile once
+    assert [r.success for r in result.results] == [True, False, True]
+
+
+def test_a_column_over_the_maximum_tvd_fails_and_is_named(poor_batch):
+    result = _validate(poor_batch.frame, ExpectSyntheticColumnShapesToMatchReal(min_score=0.0, max_column_tvd=0.5))
+    (item,) = result.results
+    over = item.result["details"]["columns_over_max_tvd"]
+    assert item.success is False and over == ["hours_per_week"]
+    assert all(c["tvd"] > 0.5 for c in item.result["details"]["columns"] if c["column"] in over)
+
+
+def test_suite_parameters_reach_the_verdict(poor_batch):
+    for floor, passes in ((0.5, True), (0.7, False)):  # the poor set scores 0.638
+        expectation = ExpectSyntheticColumnShapesToMatchReal(min_score={"$PARAMETER": "floor"})
+        assert _validate(poor_batch.frame, expectation, parameters={"floor": floor}).success is passes
+
+
+def test_risk_levels_follow_the_failed_severity():
+    passed = {"success": True, "severity": "critical"}
+    warning = {"success": False, "severity": "warning"}
+    critical = {"success": False, "severity": "critical"}
+    assert risk_level([passed]) == "low"
+    assert risk_level([passed, warning]) == "medium"
+    assert risk_level([warning, critical]) == "high"
+
+
+def test_report_message_names_the_column_over_the_limit(poor_batch):
+    result = _validate(poor_batch.frame, ExpectSyntheticColumnShapesToMatchReal(min_score=0.0, max_column_tvd=0.5))
+    (item,) = result.results
+    entry = {
+        "type": item.expectation_config.type,
+        "severity": "critical",
+        "success": item.success,
+        "observed_value": item.result["observed_value"],
+        "details": item.result["details"],
+        "error": None,
+    }
+    report = build_report(poor_batch, [entry], AuditParameters(), False, None)
+    message = report["detailed_findings"]["fidelity"]["message"]
+    assert message.startswith("Fidelity column shapes: column(s) hours_per_week exceed the maximum TVD 0.500")
+    assert report["detailed_findings"]["fidelity"]["risk_level"] == "high"
