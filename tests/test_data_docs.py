@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import pytest
 
@@ -55,6 +56,9 @@ def test_validation_page_carries_one_vega_lite_chart_per_cell_as_json(demo_audit
     worst = [d["column"] for d in shapes["details"]["distributions"]]
     assert [panel["title"] for panel in shapes_chart["vconcat"]] == [f"{c}: real vs synthetic" for c in worst]
     assert pairs_chart["title"] == "Least similar pairs vs the real data"
+    # Valid against the vega-lite 5 JSON schema (bundled with altair), which the page's vega-lite 5 reads.
+    alt.VConcatChart.from_dict(shapes_chart)
+    alt.Chart.from_dict(pairs_chart)
 
 
 def test_suite_page_renders_unresolved_suite_parameters(demo_audit, chromium):
