@@ -119,6 +119,26 @@ def _conform(values: pd.Series, kind: str, real: pd.Series, role: str, name: str
     )
 
 
+def _outside_real_support(name: str, kind: str, real: pd.Series, synthetic: pd.Series) -> list[Finding]:
+    """A finding when synthetic values fall outside what the real column holds.
+
+    Numbers below the real minimum or above the real maximum; categories the real column never
+    has. Counted, never quoted: the values themselves stay out of the report.
+    """
+    present = synthetic.dropna()
+    if kind == "numeric":
+        low, high = real.min(), real.max()
+        outside = int(((present < low) | (present > high)).sum())
+        what, finding_kind = "lie outside the real column's range", "outside_real_range"
+    else:
+        outside = int((~present.isin(set(real.dropna()))).sum())
+        what, finding_kind = "are categories the real column does not have", "category_not_in_real"
+    if outside == 0:
+        return []
+    message = f"column '{name}': {outside:,} of {len(synthetic):,} synthetic values {what}"
+    return [Finding("data", finding_kind, message, (name,), outside)]
+
+
 def build_audit_batch(
     real: TableInput,
     synthetic: TableInput,
@@ -186,7 +206,7 @@ def build_audit_batch(
 
     kinds = {name: column_kind(real_frame[name]) for name in columns}
     labels = {"real": REAL_LABEL, "holdout": HOLDOUT_LABEL, "synthetic": SYNTHETIC_LABEL}
-    parts = []
+    parts, real_columns_conformed = [], {}
     for role in ("real", "holdout", "synthetic"):
         if role not in tables:
             continue
@@ -195,10 +215,13 @@ def build_audit_batch(
         for name in columns:
             if role == "real":
                 conformed[name] = _as_text(frame[name]) if kinds[name] == "categorical" else frame[name]
+                real_columns_conformed[name] = conformed[name]
                 continue
             conformed[name], finding = _conform(frame[name], kinds[name], real_frame[name], role, name)
             if finding is not None:
                 findings.append(finding)
+            if role == "synthetic":
+                findings.extend(_outside_real_support(name, kinds[name], real_columns_conformed[name], conformed[name]))
         part = pd.DataFrame(conformed)
         part[source_column] = labels[role]
         parts.append(part)

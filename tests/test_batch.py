@@ -107,3 +107,15 @@ def test_reader_errors_name_the_file_and_never_quote_content(tmp_path):
     with pytest.raises(InputError, match="a row has 3 fields where the header has 2") as error:
         read_table(ragged, "real")
     assert "secret-value" not in str(error.value)
+
+
+def test_synthetic_values_outside_the_real_support_are_counted_not_quoted():
+    real = pd.DataFrame({"age": [20, 30, 40], "city": ["a", "b", "a"]})
+    synthetic = pd.DataFrame({"age": [19, 30, 99], "city": ["a", "secret-town", None]})
+    findings = {f.kind: f for f in build_audit_batch(real, synthetic).findings}
+    assert findings["outside_real_range"].count == 2
+    expected = "column 'age': 2 of 3 synthetic values lie outside the real column's range"
+    assert findings["outside_real_range"].message == expected
+    assert findings["category_not_in_real"].count == 1
+    assert "secret-town" not in findings["category_not_in_real"].message
+    assert build_audit_batch(real, real).findings == []
