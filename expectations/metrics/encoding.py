@@ -1,0 +1,92 @@
+"""One distance encoding for every privacy metric (DESIGN §4 "Privacy").
+
+Fitted on the real rows (train ∪ holdout) and applied to every side, so a distance means the
+same thing whichever sides it joins (SDMetrics normalises each reference set by its own range,
+the fault ``reference/anchors.md`` §1 reproduces):
+
+- numeric column → its real empirical CDF value in [0, 1] (mid-rank for ties; values outside
+  the real range map to 0 or 1), missing → 0.5, plus a missing flag (0/1);
+- categorical column → one-hot on its ``top_categories`` most frequent real values plus
+  "other" (missing is a value like any other), scaled by 1/√2 so that two different
+  categories are as far apart (1) as the two ends of a numeric column.
+
+Euclidean distance on this encoding: each column adds at most 1 to the squared distance (a
+numeric one up to 2 when exactly one side is missing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from expectations.metrics.distributions import as_float, column_kind
+
+#: Category scale: two different one-hot vectors are √2 apart before scaling, 1 after.
+_ONE_HOT_SCALE = 1.0 / np.sqrt(2.0)
+_MISSING = "\x00missing"
+
+
+@dataclass(frozen=True)
+class DistanceEncoder:
+    """The fitted encoding: per numeric column its sorted real values, per categorical its kept values."""
+
+    columns: tuple[str, ...]
+    numeric: dict[str, np.ndarray]
+    categories: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def fit(cls, reference: pd.DataFrame, columns: Sequence[str], top_categories: int = 20) -> DistanceEncoder:
+        """Fit on the real rows. Ties in category frequency break by value, so row order never matters."""
+        numeric, categories = {}, {}
+        for name in columns:
+            values = reference[name]
+            if column_kind(values) == "numeric":
+                present = as_float(values)
+                numeric[name] = np.sort(present[~np.isnan(present)])
+            else:
+                counts = _as_keys(values).value_counts()
+                ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+                categories[name] = tuple(value for value, _ in ranked[:top_categories])
+        return cls(tuple(columns), numeric, categories)
+
+    @property
+    def width(self) -> int:
+        return 2 * len(self.numeric) + sum(len(kept) + 1 for kept in self.categories.values())
+
+    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+        """Encode ``frame``'s audit columns as a float32 matrix (rows × ``width``)."""
+        blocks = []
+        for name in self.columns:
+            if name in self.numeric:
+                blocks.append(self._numeric(name, as_float(frame[name])))
+            else:
+                blocks.append(self._categorical(name, _as_keys(frame[name])))
+        return np.hstack(blocks).astype(np.float32) if blocks else np.zeros((len(frame), 0), np.float32)
+
+    def _numeric(self, name: str, values: np.ndarray) -> np.ndarray:
+        reference = self.numeric[name]
+        missing = np.isnan(values)
+        if reference.size:
+            below = np.searchsorted(reference, values, side="left")
+            at_or_below = np.searchsorted(reference, values, side="right")
+            position = (below + at_or_below) / (2.0 * reference.size)
+        else:
+            position = np.full(values.shape, 0.5)
+        position[missing] = 0.5
+        return np.column_stack([position, missing.astype(np.float64)])
+
+    def _categorical(self, name: str, keys: pd.Series) -> np.ndarray:
+        kept = self.categories[name]
+        index = pd.Index(kept).get_indexer(keys)  # -1 for values outside the kept ones: "other"
+        index[index < 0] = len(kept)
+        one_hot = np.zeros((len(keys), len(kept) + 1))
+        one_hot[np.arange(len(keys)), index] = _ONE_HOT_SCALE
+        return one_hot
+
+
+def _as_keys(values: pd.Series) -> pd.Series:
+    """Categorical values as comparable string keys, missing as a key of its own."""
+    return values.astype(object).where(values.notna(), _MISSING).map(str)
