@@ -105,7 +105,7 @@ def _parameters(args: argparse.Namespace):
         "fidelity_min_column_shapes_score": args.min_column_shapes,
         "fidelity_min_pair_trends_score": args.min_pair_trends,
         "fidelity_n_bins": args.bins,
-        "fidelity_bootstrap_replicates": args.bootstrap,
+        "bootstrap_replicates": args.bootstrap,
     }
     return AuditParameters(**{k: v for k, v in chosen.items() if v is not None})
 

@@ -23,7 +23,13 @@ class AuditParameters:
     fidelity_n_bins: int = 20
     fidelity_min_column_shapes_score: float = 0.8
     fidelity_min_pair_trends_score: float = 0.7
-    fidelity_bootstrap_replicates: int = 200
+    privacy_max_copy_rate: float = 0.01
+    privacy_max_advantage: float = 0.1
+    privacy_max_dcr_share: float = 0.55
+    privacy_max_close_share: float = 0.1
+    privacy_attack_sample: int = 5_000
+    privacy_dcr_sample: int = 10_000
+    bootstrap_replicates: int = 200
     weights: dict[str, float] = field(default_factory=lambda: dict.fromkeys(MODULES, 1.0))
     seed: int = 0
 
@@ -33,14 +39,17 @@ class AuditParameters:
             raise ValueError(f"unknown module weight(s) {sorted(unknown)}; modules are {', '.join(MODULES)}")
         if any(w < 0 for w in self.weights.values()):
             raise ValueError("module weights must not be negative")
-        for name in ("fidelity_min_column_shapes_score", "fidelity_min_pair_trends_score"):
+        for name in _SHARES:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
-        if self.fidelity_n_bins < 1:
-            raise ValueError(f"fidelity_n_bins must be at least 1, got {self.fidelity_n_bins}")
-        if self.fidelity_bootstrap_replicates < 0:
-            replicates = self.fidelity_bootstrap_replicates
-            raise ValueError(f"fidelity_bootstrap_replicates must not be negative, got {replicates}")
+        for name, least in (
+            ("fidelity_n_bins", 1),
+            ("privacy_attack_sample", 10),
+            ("privacy_dcr_sample", 10),
+            ("bootstrap_replicates", 0),
+        ):
+            if getattr(self, name) < least:
+                raise ValueError(f"{name} must be at least {least}, got {getattr(self, name)}")
 
     def suite_parameters(self) -> dict[str, Any]:
         """The values for the suite's ``$PARAMETER`` kwargs (``checkpoint.run(expectation_parameters=...)``)."""
@@ -50,12 +59,28 @@ class AuditParameters:
         return asdict(self)
 
 
+#: Parameters that are shares or scores, so between 0 and 1.
+_SHARES = (
+    "fidelity_min_column_shapes_score",
+    "fidelity_min_pair_trends_score",
+    "privacy_max_copy_rate",
+    "privacy_max_advantage",
+    "privacy_max_dcr_share",
+    "privacy_max_close_share",
+)
+
 #: The ``$PARAMETER`` names the shipped suite uses.
 SUITE_PARAMETERS = (
     "source_column",
     "fidelity_n_bins",
     "fidelity_min_column_shapes_score",
     "fidelity_min_pair_trends_score",
-    "fidelity_bootstrap_replicates",
+    "privacy_max_copy_rate",
+    "privacy_max_advantage",
+    "privacy_max_dcr_share",
+    "privacy_max_close_share",
+    "privacy_attack_sample",
+    "privacy_dcr_sample",
+    "bootstrap_replicates",
     "seed",
 )

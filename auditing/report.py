@@ -85,7 +85,52 @@ def _module_interval(results: list[dict[str, Any]]) -> list[float] | None:
     return next((r["details"]["module_interval"] for r in results if r["details"].get("module_interval")), None)
 
 
-MESSAGES = {"fidelity": _fidelity_message}
+_PRIVACY_LIMITS = {
+    "exact_copies": ("exact-copy rate", "max_copy_rate"),
+    "attack": ("membership advantage", "max_advantage"),
+    "dcr_share": ("DCR share", "max_dcr_share"),
+    "dcr_profile": ("too-close share", "max_close_share"),
+}
+
+
+def _privacy_message(results: list[dict[str, Any]], score: float | None) -> str:
+    """One sentence: the score, what failed, the attack figure (the seed's "attack success rate") and copies."""
+    errors = [r["error"] for r in results if r["error"]]
+    if errors:
+        return f"Privacy could not be measured: {errors[0]}"
+    by_part = {r["details"]["part"]: r for r in results}
+    details = next(iter(by_part.values()))["details"]
+    copies = details["exact_copies"]
+    copy_text = f"exact copies {100 * copies['rate']:.2f}% of synthetic rows"
+    if copies["holdout_rate"] is not None:
+        copy_text += f" (holdout rows that repeat a training row: {100 * copies['holdout_rate']:.2f}%)"
+    attack = by_part.get("attack", {}).get("details", {})
+    if "advantage" in attack:
+        bounds = attack["intervals"]
+        lead = (
+            f"membership attack advantage {_with_interval(attack['advantage'], bounds['advantage'])}, the seed's "
+            f"'attack success rate' (best-threshold balanced accuracy {100 * attack['balanced_accuracy']:.1f}% vs 50% "
+            f"by chance; AUC {_with_interval(attack['auc'], bounds['auc'])})"
+        )
+    else:
+        close = by_part.get("dcr_profile", {}).get("details", {})
+        lead = f"no membership figure: {attack.get('not_measured', 'it needs a holdout')}"
+        if "close_share" in close:
+            too_close = _with_interval(close["close_share"], close["interval"])
+            lead += f"; synthetic rows too close to the real data: {too_close} (about 0.05 expected)"
+    failed = sorted((r for r in results if not r["success"]), key=lambda r: r["severity"] != "critical")
+    verdicts = []
+    for result in failed:
+        name, limit = _PRIVACY_LIMITS[result["details"]["part"]]
+        verdicts.append(
+            f"{name} {_fmt(result['observed_value'])} above the maximum {_fmt(result['details']['thresholds'][limit])}"
+        )
+    head = f"Privacy score {_with_interval(score, _module_interval(results))}"
+    head += f" fails ({'; '.join(verdicts)})" if verdicts else " passes"
+    return f"{head}: {lead}; {copy_text}."
+
+
+MESSAGES = {"fidelity": _fidelity_message, "privacy": _privacy_message}
 
 
 def _module_entry(module: str, results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -98,10 +143,13 @@ def _module_entry(module: str, results: list[dict[str, Any]]) -> dict[str, Any]:
             "risk_level": None,
             "message": f"The {module} audit is {NOT_IMPLEMENTED}; it is not part of the overall score.",
         }
-    # One figure per expectation type: two thresholds on the same metric must not count twice.
-    by_type = {r["type"]: r["observed_value"] for r in results}
-    measured = [v for v in by_type.values() if v is not None]
-    score = float(sum(measured) / len(measured)) if measured and not any(r["error"] for r in results) else None
+    # Every expectation of a module reads one metric, which states the module score (DESIGN §4).
+    errors = any(r["error"] for r in results)
+    score = (
+        None
+        if errors
+        else next((r["details"]["module_score"] for r in results if "module_score" in r["details"]), None)
+    )
     return {
         "score": score,
         "interval": _module_interval(results) if score is not None else None,
@@ -138,6 +186,20 @@ def audit_id(inputs: dict[str, dict[str, Any]], parameters: AuditParameters) -> 
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+def _result_findings(modules: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Findings the expectations state (e.g. a check that needs a holdout), once per message."""
+    seen, findings = set(), []
+    for module, entry in modules.items():
+        for result in entry.get("expectations", []):
+            message = result["details"].get("finding")
+            if message and (module, message) not in seen:
+                seen.add((module, message))
+                findings.append(
+                    {"module": module, "kind": "not_measured", "message": message, "columns": [], "count": None}
+                )
+    return findings
+
+
 def build_report(
     batch: AuditBatch,
     results: list[dict[str, Any]],
@@ -159,7 +221,7 @@ def build_report(
         "module_scores": module_scores,
         "detailed_findings": {m: {"risk_level": e["risk_level"], "message": e["message"]} for m, e in modules.items()},
         "modules": modules,
-        "findings": [f.to_dict() for f in batch.findings],
+        "findings": [f.to_dict() for f in batch.findings] + _result_findings(modules),
         "columns": {name: batch.kinds[name] for name in batch.columns},
         "sample_sizes": batch.sample_sizes,
         "inputs": batch.inputs,

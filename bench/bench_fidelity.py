@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda: fidelity_profile(real, synthetic, bootstrap_replicates=0),
         args.repeat,
     )
-    without_intervals = AuditParameters(fidelity_bootstrap_replicates=0)
+    without_intervals = AuditParameters(bootstrap_replicates=0)
     with tempfile.TemporaryDirectory(prefix="bench_fidelity_") as writable_dir:
         context = open_context(writable_dir=Path(writable_dir))
         plain_timing, _ = time_runs(

@@ -6,10 +6,24 @@ names them must be loaded after the import (GX silently drops unregistered types
 
 from expectations.base import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL, AuditExpectation
 from expectations.fidelity import ExpectSyntheticColumnPairTrendsToMatchReal, ExpectSyntheticColumnShapesToMatchReal
+from expectations.privacy import (
+    ExpectSyntheticDcrShareToBeBelow,
+    ExpectSyntheticExactCopyRateToBeBelow,
+    ExpectSyntheticMembershipAdvantageToBeBelow,
+    ExpectSyntheticRowsNotCloserThanRealNeighbours,
+)
 
 #: The expectation types this package registers, by the name stored in suite JSON.
 AUDIT_EXPECTATION_TYPES: tuple[str, ...] = tuple(
-    cls.expectation_type for cls in (ExpectSyntheticColumnShapesToMatchReal, ExpectSyntheticColumnPairTrendsToMatchReal)
+    cls.expectation_type
+    for cls in (
+        ExpectSyntheticColumnShapesToMatchReal,
+        ExpectSyntheticColumnPairTrendsToMatchReal,
+        ExpectSyntheticExactCopyRateToBeBelow,
+        ExpectSyntheticMembershipAdvantageToBeBelow,
+        ExpectSyntheticDcrShareToBeBelow,
+        ExpectSyntheticRowsNotCloserThanRealNeighbours,
+    )
 )
 
 __all__ = [
@@ -21,4 +35,8 @@ __all__ = [
     "AuditExpectation",
     "ExpectSyntheticColumnPairTrendsToMatchReal",
     "ExpectSyntheticColumnShapesToMatchReal",
+    "ExpectSyntheticDcrShareToBeBelow",
+    "ExpectSyntheticExactCopyRateToBeBelow",
+    "ExpectSyntheticMembershipAdvantageToBeBelow",
+    "ExpectSyntheticRowsNotCloserThanRealNeighbours",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, ClassVar, List, Tuple, Union
+from typing import Any, ClassVar, List, Optional, Tuple, Union
 
 import pandas as pd
 from great_expectations.compatibility import pydantic
@@ -18,6 +18,7 @@ from great_expectations.expectations.expectation import BatchExpectation
 
 from expectations.metrics.errors import AuditDataError
 from expectations.metrics.sources import split_sources
+from expectations.rendering import sentence
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,26 @@ REAL_LABEL, SYNTHETIC_LABEL, HOLDOUT_LABEL = "real", "synthetic", "holdout"
 
 #: The kwargs that locate the sides; every audit metric takes them as value keys.
 SIDE_KEYS: Tuple[str, ...] = ("source_column", "real_label", "synthetic_label", "holdout_label", "columns")
+#: The kwargs of the random draws (bootstrap, samples); metric value keys too.
+RANDOM_KEYS: Tuple[str, ...] = ("bootstrap_replicates", "seed")
+
+
+def unit_interval(value: Any) -> Any:
+    """Pydantic check for a share or score kwarg (a suite parameter passes unchecked)."""
+    if isinstance(value, (int, float)) and not 0.0 <= value <= 1.0:
+        raise ValueError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+def at_least(least: int) -> Callable[[Any], Any]:
+    """Pydantic check for a count kwarg (a suite parameter passes unchecked)."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, int) and value < least:
+            raise ValueError(f"must be at least {least}, got {value}")
+        return value
+
+    return check
 
 
 class AuditExpectation(BatchExpectation):
@@ -53,6 +74,12 @@ class AuditExpectation(BatchExpectation):
     columns: Union[List[str], SuiteParameterDict, None] = pydantic.Field(
         None, description="Audit columns; default every column but the source column."
     )
+    bootstrap_replicates: Union[int, SuiteParameterDict] = pydantic.Field(
+        200, description="Bootstrap replicates behind the 95% intervals (0: no intervals)."
+    )
+    seed: Union[int, SuiteParameterDict] = pydantic.Field(0, description="Seed of every sample and bootstrap draw.")
+
+    _replicates = pydantic.validator("bootstrap_replicates", allow_reuse=True)(at_least(0))
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = ()
     success_keys: ClassVar[Tuple[str, ...]] = SIDE_KEYS
@@ -63,6 +90,43 @@ class AuditExpectation(BatchExpectation):
     @classmethod
     def is_abstract(cls) -> bool:
         return not cls.metric_dependencies or super().is_abstract()
+
+    @classmethod
+    def _with_defaults(cls, kwargs: dict[str, Any], names: Tuple[str, ...]) -> dict[str, Any]:
+        """The named kwargs for a sentence; GX stores only non-default kwargs, so fill the defaults."""
+        return {name: kwargs.get(name, cls.__fields__[name].default) for name in names}
+
+    @staticmethod
+    def _profile_part(result: Any, part: str) -> Optional[dict[str, Any]]:
+        """The details of a result of ``part``, for the observed-value renderer (None if absent)."""
+        details = (getattr(result, "result", None) or {}).get("details") or {}
+        return details if details.get("part") == part else None
+
+    @staticmethod
+    def _not_measured(profile: dict[str, Any], part: str) -> Optional[dict[str, Any]]:
+        """The failed result when the metric could not be computed, else None."""
+        if "error" not in profile:
+            return None
+        details = {"part": part, "error": profile["error"]}
+        return {"success": False, "result": {"observed_value": None, "details": details}}
+
+    @staticmethod
+    def _part_details(profile: dict[str, Any], part: str, thresholds: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """A result's details: the part's figures, the module score and interval, sample sizes."""
+        figures = profile.get(part)
+        return {
+            "part": part,
+            "thresholds": thresholds,
+            "sample_sizes": profile["sample_sizes"],
+            "module_score": profile["score"],
+            "module_interval": profile["interval"],
+            **extra,
+            **({k: v for k, v in figures.items() if k != "score"} if isinstance(figures, dict) else {}),
+        }
+
+    @staticmethod
+    def _error_block(details: dict[str, Any]) -> Any:
+        return sentence("Not measured: $error", {"error": details["error"]}, {"classes": ["text-danger"]})
 
 
 def batch_sides(

@@ -7,7 +7,7 @@ the mathematics is in ``expectations.metrics.fidelity``).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Optional, Tuple, Union
+from typing import Any, ClassVar, Tuple, Union
 
 from great_expectations.compatibility import pydantic
 from great_expectations.core.suite_parameters import SuiteParameterDict
@@ -18,12 +18,20 @@ from great_expectations.expectations.metrics.table_metric_provider import TableM
 from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
 from great_expectations.render.renderer.renderer import renderer
 
-from expectations.base import SIDE_KEYS, AuditExpectation, batch_sides, guarded_metric
+from expectations.base import (
+    RANDOM_KEYS,
+    SIDE_KEYS,
+    AuditExpectation,
+    at_least,
+    batch_sides,
+    guarded_metric,
+    unit_interval,
+)
 from expectations.metrics.fidelity import fidelity_profile
 from expectations.rendering import configuration_kwargs, container, grouped_bar_chart, interval, sentence, table
 
 FIDELITY_PROFILE = "table.synth_audit.fidelity_profile"
-PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, "n_bins", "bootstrap_replicates", "seed")
+PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, *RANDOM_KEYS, "n_bins")
 #: How many column pairs the Data Docs table and chart show (worst first).
 SHOWN_PAIRS = 10
 
@@ -51,12 +59,6 @@ class FidelityProfile(TableMetricProvider):
         return guarded_metric(compute, "fidelity")
 
 
-def _check_unit_interval(value: Any) -> Any:
-    if isinstance(value, (int, float)) and not 0.0 <= value <= 1.0:
-        raise ValueError(f"must be between 0 and 1, got {value}")
-    return value
-
-
 class _FidelityExpectation(AuditExpectation):
     """Kwargs shared by the two fidelity expectations (abstract)."""
 
@@ -64,62 +66,13 @@ class _FidelityExpectation(AuditExpectation):
 
     n_bins: Union[int, SuiteParameterDict] = pydantic.Field(20, description="Real-quantile bins per numeric column.")
     min_score: Union[float, SuiteParameterDict] = pydantic.Field(0.8, description="Lowest passing score.")
-    bootstrap_replicates: Union[int, SuiteParameterDict] = pydantic.Field(
-        200, description="Bootstrap replicates behind the 95% intervals (0: no intervals)."
-    )
-    seed: Union[int, SuiteParameterDict] = pydantic.Field(0, description="Seed of the bootstrap draws.")
+    _unit_interval = pydantic.validator("min_score", allow_reuse=True)(unit_interval)
 
-    _unit_interval = pydantic.validator("min_score", allow_reuse=True)(_check_unit_interval)
-
-    @pydantic.validator("n_bins")
-    def _positive_bins(cls, value: Any) -> Any:
-        if isinstance(value, int) and value < 1:
-            raise ValueError(f"n_bins must be at least 1, got {value}")
-        return value
-
-    @pydantic.validator("bootstrap_replicates")
-    def _replicates_not_negative(cls, value: Any) -> Any:
-        if isinstance(value, int) and value < 0:
-            raise ValueError(f"bootstrap_replicates must not be negative, got {value}")
-        return value
+    _positive_bins = pydantic.validator("n_bins", allow_reuse=True)(at_least(1))
 
     @classmethod
     def _sides_sentence(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """The kwargs a sentence names; GX stores only non-default kwargs, so fill the defaults."""
-        names = ("synthetic_label", "real_label", "source_column", "n_bins", "min_score")
-        return {name: kwargs.get(name, cls.__fields__[name].default) for name in names}
-
-    @staticmethod
-    def _profile_part(result: Any, part: str) -> Optional[dict[str, Any]]:
-        details = (getattr(result, "result", None) or {}).get("details") or {}
-        return details if details.get("part") == part else None
-
-    @staticmethod
-    def _not_measured(profile: dict[str, Any], part: str) -> Optional[dict[str, Any]]:
-        """The failed result when the profile could not be computed, else None."""
-        if "error" not in profile:
-            return None
-        details = {"part": part, "error": profile["error"]}
-        return {"success": False, "result": {"observed_value": None, "details": details}}
-
-    @staticmethod
-    def _part_details(profile: dict[str, Any], part: str, thresholds: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        """The result details of one part: its figures plus what both parts share."""
-        return {
-            "part": part,
-            "thresholds": thresholds,
-            "sample_sizes": profile["sample_sizes"],
-            "n_bins": profile["n_bins"],
-            "bootstrap": profile["bootstrap"],
-            "module_score": profile["score"],
-            "module_interval": profile["interval"],
-            **extra,
-            **{k: v for k, v in profile[part].items() if k != "score"},
-        }
-
-    @staticmethod
-    def _error_block(details: dict[str, Any]) -> Any:
-        return sentence("Not measured: $error", {"error": details["error"]}, {"classes": ["text-danger"]})
+        return cls._with_defaults(kwargs, ("synthetic_label", "real_label", "source_column", "n_bins", "min_score"))
 
 
 class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
@@ -134,7 +87,7 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
     max_column_tvd: Union[float, SuiteParameterDict, None] = pydantic.Field(
         None, description="Highest TVD allowed for any single column (off when None)."
     )
-    _unit_interval_tvd = pydantic.validator("max_column_tvd", allow_reuse=True)(_check_unit_interval)
+    _unit_interval_tvd = pydantic.validator("max_column_tvd", allow_reuse=True)(unit_interval)
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = (FIDELITY_PROFILE,)
     success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "min_score", "max_column_tvd")
@@ -150,7 +103,14 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
         over = [c["column"] for c in shapes["columns"] if max_tvd is not None and c["tvd"] > max_tvd]
         success = shapes["score"] >= kwargs["min_score"] and not over
         thresholds = {"min_score": kwargs["min_score"], "max_column_tvd": max_tvd}
-        details = self._part_details(profile, "column_shapes", thresholds, columns_over_max_tvd=over)
+        details = self._part_details(
+            profile,
+            "column_shapes",
+            thresholds,
+            n_bins=profile["n_bins"],
+            bootstrap=profile["bootstrap"],
+            columns_over_max_tvd=over,
+        )
         return {"success": bool(success), "result": {"observed_value": shapes["score"], "details": details}}
 
     @classmethod
@@ -242,7 +202,9 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
         min_score = self._get_success_kwargs()["min_score"]
         # One audit column has no pair: nothing to compare, which is not a fidelity failure.
         success = score is None or score >= min_score
-        details = self._part_details(profile, "pair_trends", {"min_score": min_score})
+        details = self._part_details(
+            profile, "pair_trends", {"min_score": min_score}, n_bins=profile["n_bins"], bootstrap=profile["bootstrap"]
+        )
         return {"success": bool(success), "result": {"observed_value": score, "details": details}}
 
     @classmethod

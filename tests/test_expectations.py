@@ -30,7 +30,7 @@ def poor_batch(demo):
 def test_thresholds_out_of_range_are_rejected():
     with pytest.raises(ValidationError, match="must be between 0 and 1, got 1.5"):
         ExpectSyntheticColumnShapesToMatchReal(min_score=1.5)
-    with pytest.raises(ValidationError, match="n_bins must be at least 1"):
+    with pytest.raises(ValidationError, match="n_bins\n  must be at least 1, got 0"):
         ExpectSyntheticColumnPairTrendsToMatchReal(n_bins=0)
     ExpectSyntheticColumnShapesToMatchReal(min_score={"$PARAMETER": "x"})  # a suite parameter is accepted
 

@@ -1,0 +1,375 @@
+"""Privacy audits as GX expectations: exact copies, membership inference, DCR share, DCR profile.
+
+All four depend on one metric, ``table.synth_audit.privacy_profile``, with the same value kwargs
+(thresholds are not among them), so the nearest-neighbour search runs once per audit and every
+expectation reads it (DESIGN §4 "Privacy"; the mathematics is in ``expectations.metrics.privacy``).
+No row of any input reaches a result: counts, shares, distances' quantiles and attack figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Tuple, Union
+
+from great_expectations.compatibility import pydantic
+from great_expectations.core.suite_parameters import SuiteParameterDict
+from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.expectations.expectation import render_suite_parameter_string
+from great_expectations.expectations.metrics.metric_provider import metric_value
+from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
+from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
+from great_expectations.render.renderer.renderer import renderer
+
+from expectations.base import (
+    RANDOM_KEYS,
+    SIDE_KEYS,
+    AuditExpectation,
+    at_least,
+    batch_sides,
+    guarded_metric,
+    unit_interval,
+)
+from expectations.metrics.privacy import privacy_profile
+from expectations.rendering import configuration_kwargs, container, interval, sentence, table
+
+PRIVACY_PROFILE = "table.synth_audit.privacy_profile"
+PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, *RANDOM_KEYS, "attack_sample", "dcr_sample", "top_categories")
+NEEDS_HOLDOUT = (
+    "a membership figure needs a holdout (real rows the generator never saw): without one, the attack "
+    "and the DCR share cannot be run"
+)
+
+
+class PrivacyProfile(TableMetricProvider):
+    """Exact copies, nearest-neighbour distances and the membership attack, computed once."""
+
+    metric_name = PRIVACY_PROFILE
+    value_keys = PROFILE_KEYS
+
+    @metric_value(engine=PandasExecutionEngine)
+    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+        def compute() -> dict[str, Any]:
+            frames, columns = batch_sides(execution_engine, metric_domain_kwargs, metric_value_kwargs)
+            return privacy_profile(
+                frames["real"],
+                frames["synthetic"],
+                frames.get("holdout"),
+                columns=columns,
+                attack_sample=int(metric_value_kwargs["attack_sample"]),
+                dcr_sample=int(metric_value_kwargs["dcr_sample"]),
+                top_categories=int(metric_value_kwargs["top_categories"]),
+                bootstrap_replicates=int(metric_value_kwargs["bootstrap_replicates"]),
+                seed=int(metric_value_kwargs["seed"]),
+            )
+
+        return guarded_metric(compute, "privacy")
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.2f}%"
+
+
+class _PrivacyExpectation(AuditExpectation):
+    """Kwargs shared by the privacy expectations (abstract)."""
+
+    audit_module: ClassVar[str] = "privacy"
+    #: The part of the privacy profile the expectation judges, and its threshold kwarg.
+    part: ClassVar[str] = ""
+    limit: ClassVar[str] = ""
+
+    attack_sample: Union[int, SuiteParameterDict] = pydantic.Field(
+        5_000, description="Members and non-members each, at most (m = min(n_train, n_holdout, this))."
+    )
+    dcr_sample: Union[int, SuiteParameterDict] = pydantic.Field(
+        10_000, description="Train and holdout rows (each, at most) every synthetic row is compared with."
+    )
+    top_categories: Union[int, SuiteParameterDict] = pydantic.Field(
+        20, description="One-hot categories kept per categorical column in the distance encoding."
+    )
+
+    _samples = pydantic.validator("attack_sample", "dcr_sample", allow_reuse=True)(at_least(10))
+    _categories = pydantic.validator("top_categories", allow_reuse=True)(at_least(1))
+
+    def _judge(self, metrics: dict[str, Any], observed: Any, passes: bool, **extra: Any) -> dict[str, Any]:
+        profile = metrics[PRIVACY_PROFILE]
+        thresholds = {self.limit: self._get_success_kwargs()[self.limit]}
+        details = self._part_details(
+            profile, self.part, thresholds, exact_copies=profile["exact_copies"], settings=profile["settings"], **extra
+        )
+        return {"success": bool(passes), "result": {"observed_value": observed, "details": details}}
+
+    def _not_with_this_batch(self, metrics: dict[str, Any], reason: str) -> dict[str, Any]:
+        """Passes without a figure: this check does not apply to the batch, ``not_measured`` says why.
+
+        A missing holdout is also a ``finding`` for the report: the reviewer has no membership figure.
+        """
+        extra = {"not_measured": reason, **({"finding": reason} if reason == NEEDS_HOLDOUT else {})}
+        return self._judge(metrics, None, True, **extra)
+
+    @classmethod
+    def _sentence_params(cls, configuration: Any, result: Any) -> dict[str, Any]:
+        names = ("synthetic_label", "real_label", "holdout_label", "source_column", cls.limit, "attack_sample")
+        return cls._with_defaults(configuration_kwargs(configuration, result), names)
+
+    @classmethod
+    def _observed_details(cls, result: Any) -> Any:
+        """The details to render, or the text to show instead ('--', an error, the finding)."""
+        details = cls._profile_part(result, cls.part)
+        if details is None:
+            return "--"
+        if "error" in details:
+            return cls._error_block(details)
+        if details.get("not_measured"):
+            return sentence("Not measured: $reason.", {"reason": details["not_measured"]})
+        return details
+
+
+class ExpectSyntheticExactCopyRateToBeBelow(_PrivacyExpectation):
+    """At most ``max_copy_rate`` of the synthetic rows equal a training row on every audit column.
+
+    The observed value is the copy rate; beside it the share of holdout rows equal to a training
+    row shows how often real records repeat anyway.
+    """
+
+    part: ClassVar[str] = "exact_copies"
+    limit: ClassVar[str] = "max_copy_rate"
+    max_copy_rate: Union[float, SuiteParameterDict] = pydantic.Field(0.01, description="Highest passing copy rate.")
+    _unit = pydantic.validator("max_copy_rate", allow_reuse=True)(unit_interval)
+
+    metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_copy_rate")
+
+    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+        failed = self._not_measured(metrics[PRIVACY_PROFILE], self.part)
+        if failed:
+            return failed
+        rate = metrics[PRIVACY_PROFILE]["exact_copies"]["rate"]
+        return self._judge(metrics, rate, rate <= self._get_success_kwargs()["max_copy_rate"])
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    @render_suite_parameter_string
+    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        return [
+            sentence(
+                "Privacy, exact copies: at most $max_copy_rate of the $synthetic_label rows may equal a $real_label "
+                "row on every audit column (rows by $source_column).",
+                cls._sentence_params(configuration, result),
+            )
+        ]
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
+    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        details = cls._observed_details(result)
+        if not isinstance(details, dict):
+            return details
+        copies, sizes = details["exact_copies"], details["sample_sizes"]
+        holdout = copies["holdout_rate"]
+        return sentence(
+            "Exact-copy rate $rate ($count of $synthetic synthetic rows)"
+            + (
+                "; holdout rows equal to a training row: $holdout_rate (real records repeat too)."
+                if holdout is not None
+                else "."
+            ),
+            {
+                "rate": _percent(copies["rate"]),
+                "count": copies["count"],
+                "synthetic": sizes["synthetic"],
+                "holdout_rate": _percent(holdout),
+            },
+        )
+
+
+class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
+    """A distance attack holding the synthetic rows tells training rows from holdout rows with an
+    advantage (max TPR − FPR) of at most ``max_advantage``.
+
+    Needs holdout rows in the batch; without them it passes with no figure and says a holdout is
+    needed. The observed value carries AUC, advantage and TPR at 1% / 0.1% FPR with intervals.
+    """
+
+    part: ClassVar[str] = "attack"
+    limit: ClassVar[str] = "max_advantage"
+    max_advantage: Union[float, SuiteParameterDict] = pydantic.Field(0.1, description="Highest passing advantage.")
+    _unit = pydantic.validator("max_advantage", allow_reuse=True)(unit_interval)
+
+    metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_advantage")
+
+    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+        profile = metrics[PRIVACY_PROFILE]
+        failed = self._not_measured(profile, self.part)
+        if failed:
+            return failed
+        if "attack" not in profile:
+            return self._not_with_this_batch(metrics, NEEDS_HOLDOUT)
+        advantage = profile["attack"]["advantage"]
+        return self._judge(metrics, advantage, advantage <= self._get_success_kwargs()["max_advantage"])
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    @render_suite_parameter_string
+    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        return [
+            sentence(
+                "Privacy, membership inference: an attacker holding the $synthetic_label rows, who scores each real "
+                "record by its distance to the closest synthetic row, must tell $real_label (training) rows from "
+                "$holdout_label rows with an advantage (max TPR − FPR) of at most $max_advantage (up to "
+                "$attack_sample members and as many non-members; rows by $source_column).",
+                cls._sentence_params(configuration, result),
+            )
+        ]
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
+    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        details = cls._observed_details(result)
+        if not isinstance(details, dict):
+            return details
+        bounds = details["intervals"]
+        summary = sentence(
+            "Advantage $advantage $interval: best-threshold balanced accuracy $accuracy against 50% by chance "
+            "(the seed's 'attack success rate'). $members members, $non_members non-members.",
+            {
+                "advantage": details["advantage"],
+                "interval": interval(bounds["advantage"]),
+                "accuracy": _percent(details["balanced_accuracy"]),
+                "members": details["members"],
+                "non_members": details["non_members"],
+            },
+        )
+        rows = [
+            ["ROC AUC (0.5 = chance)", details["auc"], interval(bounds["auc"])],
+            ["Advantage, max TPR − FPR", details["advantage"], interval(bounds["advantage"])],
+            ["TPR at 1% FPR", details["tpr_at_0.01_fpr"], interval(bounds["tpr_at_0.01_fpr"])],
+            ["TPR at 0.1% FPR", details["tpr_at_0.001_fpr"], interval(bounds["tpr_at_0.001_fpr"])],
+        ]
+        return container([summary, table(["Attack figure", "Value", "95% interval"], rows)])
+
+
+class ExpectSyntheticDcrShareToBeBelow(_PrivacyExpectation):
+    """At most ``max_dcr_share`` of the synthetic rows lie closer to the training sample than to an
+    equal-size holdout sample (ties count half; 0.5 when the generator did not memorise).
+
+    Needs holdout rows; without them it passes with no figure and says so.
+    """
+
+    part: ClassVar[str] = "dcr_share"
+    limit: ClassVar[str] = "max_dcr_share"
+    max_dcr_share: Union[float, SuiteParameterDict] = pydantic.Field(0.55, description="Highest passing share.")
+    _unit = pydantic.validator("max_dcr_share", allow_reuse=True)(unit_interval)
+
+    metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_dcr_share")
+
+    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+        profile = metrics[PRIVACY_PROFILE]
+        failed = self._not_measured(profile, self.part)
+        if failed:
+            return failed
+        if "dcr_share" not in profile:
+            return self._not_with_this_batch(metrics, NEEDS_HOLDOUT)
+        share = profile["dcr_share"]["share"]
+        return self._judge(metrics, share, share <= self._get_success_kwargs()["max_dcr_share"])
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    @render_suite_parameter_string
+    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        return [
+            sentence(
+                "Privacy, distance to closest record: at most $max_dcr_share of the $synthetic_label rows may lie "
+                "closer to a sample of $real_label rows than to an equal-size sample of $holdout_label rows (0.5 is "
+                "ideal; rows by $source_column).",
+                cls._sentence_params(configuration, result),
+            )
+        ]
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
+    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        details = cls._observed_details(result)
+        if not isinstance(details, dict):
+            return details
+        return sentence(
+            "Closer to training: $share $interval of $synthetic synthetic rows, against $train training and $holdout "
+            "holdout rows.",
+            {
+                "share": details["share"],
+                "interval": interval(details["interval"]),
+                "synthetic": details["synthetic_rows"],
+                "train": details["train_rows"],
+                "holdout": details["holdout_rows"],
+            },
+        )
+
+
+class ExpectSyntheticRowsNotCloserThanRealNeighbours(_PrivacyExpectation):
+    """Without a holdout: at most ``max_close_share`` of the synthetic rows lie as close to the real
+    data as the closest 5% of real rows lie to each other (≈ 0.05 when nothing is copied).
+
+    With holdout rows the membership attack and the DCR share answer this better; the
+    expectation then passes with no figure.
+    """
+
+    part: ClassVar[str] = "dcr_profile"
+    limit: ClassVar[str] = "max_close_share"
+    max_close_share: Union[float, SuiteParameterDict] = pydantic.Field(0.1, description="Highest passing share.")
+    _unit = pydantic.validator("max_close_share", allow_reuse=True)(unit_interval)
+
+    metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_close_share")
+
+    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+        profile = metrics[PRIVACY_PROFILE]
+        failed = self._not_measured(profile, self.part)
+        if failed:
+            return failed
+        if "dcr_profile" not in profile:
+            return self._not_with_this_batch(
+                metrics, "with a holdout, the membership attack and the DCR share measure closeness instead"
+            )
+        share = profile["dcr_profile"]["close_share"]
+        return self._judge(metrics, share, share <= self._get_success_kwargs()["max_close_share"])
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    @render_suite_parameter_string
+    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        return [
+            sentence(
+                "Privacy, without a holdout: at most $max_close_share of the $synthetic_label rows may lie as close "
+                "to the $real_label rows as the closest 5% of real rows lie to one another (rows by $source_column).",
+                cls._sentence_params(configuration, result),
+            )
+        ]
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
+    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        details = cls._observed_details(result)
+        if not isinstance(details, dict):
+            return details
+        summary = sentence(
+            "Too close: $share $interval of $synthetic synthetic rows (about 0.05 expected). " + NEEDS_HOLDOUT + ".",
+            {
+                "share": details["close_share"],
+                "interval": interval(details["interval"]),
+                "synthetic": details["synthetic_rows"],
+            },
+        )
+        rows = [
+            [f"{label} distance to the closest real row", *(details[side][q] for q in ("p05", "p25", "p50"))]
+            for label, side in (("Synthetic row:", "synthetic"), ("Real row (itself excluded):", "real"))
+        ]
+        return container([summary, table(["Distance", "5th percentile", "25th percentile", "median"], rows)])
+
+
+__all__ = [
+    "ExpectSyntheticDcrShareToBeBelow",
+    "ExpectSyntheticExactCopyRateToBeBelow",
+    "ExpectSyntheticMembershipAdvantageToBeBelow",
+    "ExpectSyntheticRowsNotCloserThanRealNeighbours",
+    "PrivacyProfile",
+]
