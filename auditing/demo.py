@@ -3,7 +3,8 @@
 A small synthetic "population" (ages, earnings, hours, region, occupation, sex and a binary
 outcome, with dependencies between them) gives the real training rows and a holdout; the
 "good" synthetic set is a fresh draw from the same population model (what a perfect generator
-would produce), the "poor" one draws every column independently from distorted marginals.
+would produce). The "poor" one fails both ways a generator can: 70% of its rows draw every
+column independently from distorted marginals, 30% are copies of real training rows.
 """
 
 from __future__ import annotations
@@ -44,8 +45,15 @@ def population_sample(n: int, rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def poor_sample(n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """A bad generator: independent columns from distorted marginals."""
+def poor_sample(n: int, rng: np.random.Generator, real: pd.DataFrame, copied: float = 0.3) -> pd.DataFrame:
+    """A bad generator: ``copied`` of its rows copy ``real`` rows, the rest draw independent, distorted columns."""
+    n_copies = int(round(copied * n))
+    distorted = _distorted_sample(n - n_copies, rng)
+    copies = real.iloc[rng.choice(len(real), n_copies, replace=False)]
+    return pd.concat([distorted, copies], ignore_index=True).sample(frac=1.0, random_state=rng).reset_index(drop=True)
+
+
+def _distorted_sample(n: int, rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "age": rng.uniform(18, 90, n).round(),
@@ -62,11 +70,12 @@ def poor_sample(n: int, rng: np.random.Generator) -> pd.DataFrame:
 def demo_frames(seed: int = 0) -> dict[str, pd.DataFrame]:
     """The four demo tables: ``real``, ``holdout``, ``good`` and ``poor``."""
     rng = np.random.default_rng([seed, 20261125])
+    real = population_sample(DEMO_SIZES["real"], rng)
     return {
-        "real": population_sample(DEMO_SIZES["real"], rng),
+        "real": real,
         "holdout": population_sample(DEMO_SIZES["holdout"], rng),
         "good": population_sample(DEMO_SIZES["good"], rng),
-        "poor": poor_sample(DEMO_SIZES["poor"], rng),
+        "poor": poor_sample(DEMO_SIZES["poor"], rng, real),
     }
 
 
