@@ -13,27 +13,48 @@ import pytest
 from tests.browser import interval_text, rendered_dom, visible_text
 
 
+def _audit(adult_dir: Path, synthetic: str, out: Path) -> tuple[dict, Path, int]:
+    command = [sys.executable, "-m", "auditing.cli", "audit", "--real", str(adult_dir / "train.csv")]
+    command += ["--synthetic", str(adult_dir / f"{synthetic}.csv"), "--holdout", str(adult_dir / "holdout.csv")]
+    completed = subprocess.run([*command, "--out", str(out), "--json"], capture_output=True, text=True, timeout=600)
+    assert completed.returncode in (0, 1), completed.stderr
+    return json.loads((out / "report.json").read_text()), out, completed.returncode
+
+
 @pytest.fixture(scope="module")
 def adult_run(adult_dir: Path, tmp_path_factory) -> tuple[dict, Path]:
-    out = tmp_path_factory.mktemp("adult")
-    command = [
-        sys.executable,
-        "-m",
-        "auditing.cli",
-        "audit",
-        "--real",
-        str(adult_dir / "train.csv"),
-        "--synthetic",
-        str(adult_dir / "synthetic_gc.csv"),
-        "--holdout",
-        str(adult_dir / "holdout.csv"),
-        "--out",
-        str(out),
-        "--json",
-    ]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert completed.returncode in (0, 1), completed.stderr
-    return json.loads((out / "report.json").read_text()), out
+    report, out, _ = _audit(adult_dir, "synthetic_gc", tmp_path_factory.mktemp("adult"))
+    return report, out
+
+
+@pytest.fixture(scope="module")
+def leaky_run(adult_dir: Path, tmp_path_factory) -> tuple[dict, Path, int]:
+    return _audit(adult_dir, "synthetic_leaky", tmp_path_factory.mktemp("leaky"))
+
+
+def test_leaky_set_is_high_privacy_risk_with_attack_figures_and_intervals(leaky_run, chromium):
+    report, _, exit_code = leaky_run
+    assert exit_code == 1 and report["detailed_findings"]["privacy"]["risk_level"] == "high"
+    message = report["detailed_findings"]["privacy"]["message"]
+    assert "the seed's 'attack success rate'" in message and "exact copies 50.00% of synthetic rows" in message
+    by_type = {r["type"]: r for r in report["modules"]["privacy"]["expectations"]}
+    attack = by_type["expect_synthetic_membership_advantage_to_be_below"]["details"]
+    assert attack["intervals"]["auc"][0] > 0.6 and attack["advantage"] > 0.1
+    assert report["module_scores"]["privacy"] == pytest.approx(1 - attack["advantage"])
+    text = visible_text(rendered_dom(chromium, Path(report["data_docs_url"].removeprefix("file://"))))
+    assert "Privacy, membership inference: an attacker holding the synthetic rows" in text
+    assert f"Advantage {attack['advantage']:.3f} {interval_text(attack['intervals']['advantage'])}" in text
+    assert f"ROC AUC (0.5 = chance) {attack['auc']:.3f} {interval_text(attack['intervals']['auc'])}" in text
+    assert "Exact-copy rate 50.00% (16,281 of 32,561 synthetic rows)" in text
+
+
+def test_gc_set_is_low_privacy_risk(adult_run):
+    report, _ = adult_run
+    assert report["detailed_findings"]["privacy"]["risk_level"] == "low"
+    by_type = {r["type"]: r for r in report["modules"]["privacy"]["expectations"]}
+    attack = by_type["expect_synthetic_membership_advantage_to_be_below"]["details"]
+    assert attack["intervals"]["advantage"][1] < 0.1
+    assert by_type["expect_synthetic_exact_copy_rate_to_be_below"]["observed_value"] == 0.0
 
 
 def test_report_has_fidelity_score_per_column_figures_and_noise_floor(adult_run):
@@ -60,9 +81,10 @@ def test_validation_page_shows_the_adult_figures(adult_run, chromium):
     assert f"capital_gain numeric {tvd} {capital_gain['ks']:.3f}" in text
 
 
-def test_no_raw_real_value_reaches_the_report_or_the_html(adult_run, adult):
+@pytest.mark.parametrize("run", ["adult_run", "leaky_run"])
+def test_no_raw_real_value_reaches_the_report_or_the_html(run, adult, request):
     """Distinctive real values (6-digit weights, a country seen once) must appear nowhere."""
-    report, out = adult_run
+    report, out = request.getfixturevalue(run)[:2]
     train = adult["train"]
     weights = train["fnlwgt"][train["fnlwgt"] > 100_000].astype(int).astype(str).head(20).tolist()
     counts = train["native_country"].value_counts()

@@ -66,6 +66,8 @@ def test_suite_page_renders_unresolved_suite_parameters(demo_audit, chromium):
     text = visible_text(rendered_dom(chromium, site / "expectations" / "synthetic_data_audit.html"))
     assert "at least <suite parameter fidelity_min_column_shapes_score>" in text
     assert "on <suite parameter fidelity_n_bins> real-data quantile bins" in text
+    assert "advantage (max TPR − FPR) of at most <suite parameter privacy_max_advantage>" in text
+    assert "at most <suite parameter privacy_max_copy_rate> of the synthetic rows may equal a real row" in text
     assert "**kwargs" not in text
 
 
