@@ -164,3 +164,25 @@ def guarded_metric(compute: Callable[[], dict[str, Any]], family: str) -> dict[s
     except Exception as error:  # noqa: BLE001 - any library failure must still end as a clean finding
         logger.error("the %s metric failed: %s", family, type(error).__name__)
         return {"error": f"the {family} metric failed ({type(error).__name__})"}
+
+
+def profile_from_batch(
+    execution_engine: Any,
+    metric_domain_kwargs: dict,
+    metric_value_kwargs: dict,
+    family: str,
+    profile: Callable[..., dict[str, Any]],
+    count_keys: Tuple[str, ...],
+) -> dict[str, Any]:
+    """A pandas audit metric: split the batch, call ``profile`` on its sides, guard the call.
+
+    ``profile(real, synthetic, holdout, columns=..., **counts)`` receives the value kwargs named
+    in ``count_keys`` as ints (suite parameters may arrive as floats from JSON).
+    """
+
+    def compute() -> dict[str, Any]:
+        frames, columns = batch_sides(execution_engine, metric_domain_kwargs, metric_value_kwargs)
+        counts = {key: int(metric_value_kwargs[key]) for key in count_keys}
+        return profile(frames["real"], frames["synthetic"], frames.get("holdout"), columns=columns, **counts)
+
+    return guarded_metric(compute, family)

@@ -18,15 +18,7 @@ from great_expectations.expectations.metrics.table_metric_provider import TableM
 from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
 from great_expectations.render.renderer.renderer import renderer
 
-from expectations.base import (
-    RANDOM_KEYS,
-    SIDE_KEYS,
-    AuditExpectation,
-    at_least,
-    batch_sides,
-    guarded_metric,
-    unit_interval,
-)
+from expectations.base import RANDOM_KEYS, SIDE_KEYS, AuditExpectation, at_least, profile_from_batch, unit_interval
 from expectations.metrics.fidelity import fidelity_profile
 from expectations.rendering import configuration_kwargs, container, grouped_bar_chart, interval, sentence, table
 
@@ -44,19 +36,14 @@ class FidelityProfile(TableMetricProvider):
 
     @metric_value(engine=PandasExecutionEngine)
     def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
-        def compute() -> dict[str, Any]:
-            frames, columns = batch_sides(execution_engine, metric_domain_kwargs, metric_value_kwargs)
-            return fidelity_profile(
-                frames["real"],
-                frames["synthetic"],
-                frames.get("holdout"),
-                columns=columns,
-                n_bins=int(metric_value_kwargs["n_bins"]),
-                bootstrap_replicates=int(metric_value_kwargs["bootstrap_replicates"]),
-                seed=int(metric_value_kwargs["seed"]),
-            )
-
-        return guarded_metric(compute, "fidelity")
+        return profile_from_batch(
+            execution_engine,
+            metric_domain_kwargs,
+            metric_value_kwargs,
+            "fidelity",
+            fidelity_profile,
+            (*RANDOM_KEYS, "n_bins"),
+        )
 
 
 class _FidelityExpectation(AuditExpectation):

@@ -19,20 +19,13 @@ from great_expectations.expectations.metrics.table_metric_provider import TableM
 from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
 from great_expectations.render.renderer.renderer import renderer
 
-from expectations.base import (
-    RANDOM_KEYS,
-    SIDE_KEYS,
-    AuditExpectation,
-    at_least,
-    batch_sides,
-    guarded_metric,
-    unit_interval,
-)
+from expectations.base import RANDOM_KEYS, SIDE_KEYS, AuditExpectation, at_least, profile_from_batch, unit_interval
 from expectations.metrics.privacy import privacy_profile
 from expectations.rendering import configuration_kwargs, container, interval, sentence, table
 
 PRIVACY_PROFILE = "table.synth_audit.privacy_profile"
 PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, *RANDOM_KEYS, "attack_sample", "dcr_sample", "top_categories")
+WITH_HOLDOUT = "with a holdout, the membership attack and the DCR share measure closeness instead"
 NEEDS_HOLDOUT = (
     "a membership figure needs a holdout (real rows the generator never saw): without one, the attack "
     "and the DCR share cannot be run"
@@ -47,21 +40,14 @@ class PrivacyProfile(TableMetricProvider):
 
     @metric_value(engine=PandasExecutionEngine)
     def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
-        def compute() -> dict[str, Any]:
-            frames, columns = batch_sides(execution_engine, metric_domain_kwargs, metric_value_kwargs)
-            return privacy_profile(
-                frames["real"],
-                frames["synthetic"],
-                frames.get("holdout"),
-                columns=columns,
-                attack_sample=int(metric_value_kwargs["attack_sample"]),
-                dcr_sample=int(metric_value_kwargs["dcr_sample"]),
-                top_categories=int(metric_value_kwargs["top_categories"]),
-                bootstrap_replicates=int(metric_value_kwargs["bootstrap_replicates"]),
-                seed=int(metric_value_kwargs["seed"]),
-            )
-
-        return guarded_metric(compute, "privacy")
+        return profile_from_batch(
+            execution_engine,
+            metric_domain_kwargs,
+            metric_value_kwargs,
+            "privacy",
+            privacy_profile,
+            (*RANDOM_KEYS, "attack_sample", "dcr_sample", "top_categories"),
+        )
 
 
 def _percent(value: float | None) -> str:
@@ -72,9 +58,13 @@ class _PrivacyExpectation(AuditExpectation):
     """Kwargs shared by the privacy expectations (abstract)."""
 
     audit_module: ClassVar[str] = "privacy"
-    #: The part of the privacy profile the expectation judges, and its threshold kwarg.
+    #: The part of the privacy profile the expectation judges, the figure in it, its threshold
+    #: kwarg, the sentence that states the rule, and why the part can be absent from a profile.
     part: ClassVar[str] = ""
+    observed: ClassVar[str] = ""
     limit: ClassVar[str] = ""
+    template: ClassVar[str] = ""
+    absent_reason: ClassVar[str] = ""
 
     attack_sample: Union[int, SuiteParameterDict] = pydantic.Field(
         5_000, description="Members and non-members each, at most (m = min(n_train, n_holdout, this))."
@@ -88,6 +78,22 @@ class _PrivacyExpectation(AuditExpectation):
 
     _samples = pydantic.validator("attack_sample", "dcr_sample", allow_reuse=True)(at_least(10))
     _categories = pydantic.validator("top_categories", allow_reuse=True)(at_least(1))
+
+    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+        profile = metrics[PRIVACY_PROFILE]
+        failed = self._not_measured(profile, self.part)
+        if failed:
+            return failed
+        if self.part not in profile:
+            return self._not_with_this_batch(metrics, self.absent_reason)
+        value = profile[self.part][self.observed]
+        return self._judge(metrics, value, value <= self._get_success_kwargs()[self.limit])
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    @render_suite_parameter_string
+    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        return [sentence(cls.template, cls._sentence_params(configuration, result))]
 
     def _judge(self, metrics: dict[str, Any], observed: Any, passes: bool, **extra: Any) -> dict[str, Any]:
         profile = metrics[PRIVACY_PROFILE]
@@ -138,24 +144,12 @@ class ExpectSyntheticExactCopyRateToBeBelow(_PrivacyExpectation):
     metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
     success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_copy_rate")
 
-    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-        failed = self._not_measured(metrics[PRIVACY_PROFILE], self.part)
-        if failed:
-            return failed
-        rate = metrics[PRIVACY_PROFILE]["exact_copies"]["rate"]
-        return self._judge(metrics, rate, rate <= self._get_success_kwargs()["max_copy_rate"])
-
-    @classmethod
-    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
-    @render_suite_parameter_string
-    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        return [
-            sentence(
-                "Privacy, exact copies: at most $max_copy_rate of the $synthetic_label rows may equal a $real_label "
-                "row on every audit column (rows by $source_column).",
-                cls._sentence_params(configuration, result),
-            )
-        ]
+    observed: ClassVar[str] = "rate"
+    absent_reason: ClassVar[str] = ""
+    template: ClassVar[str] = (
+        "Privacy, exact copies: at most $max_copy_rate of the $synthetic_label rows may equal a $real_label "
+        "row on every audit column (rows by $source_column)."
+    )
 
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
@@ -197,29 +191,14 @@ class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
     metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
     success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_advantage")
 
-    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-        profile = metrics[PRIVACY_PROFILE]
-        failed = self._not_measured(profile, self.part)
-        if failed:
-            return failed
-        if "attack" not in profile:
-            return self._not_with_this_batch(metrics, NEEDS_HOLDOUT)
-        advantage = profile["attack"]["advantage"]
-        return self._judge(metrics, advantage, advantage <= self._get_success_kwargs()["max_advantage"])
-
-    @classmethod
-    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
-    @render_suite_parameter_string
-    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        return [
-            sentence(
-                "Privacy, membership inference: an attacker holding the $synthetic_label rows, who scores each real "
-                "record by its distance to the closest synthetic row, must tell $real_label (training) rows from "
-                "$holdout_label rows with an advantage (max TPR − FPR) of at most $max_advantage (up to "
-                "$attack_sample members and as many non-members; rows by $source_column).",
-                cls._sentence_params(configuration, result),
-            )
-        ]
+    observed: ClassVar[str] = "advantage"
+    absent_reason: ClassVar[str] = NEEDS_HOLDOUT
+    template: ClassVar[str] = (
+        "Privacy, membership inference: an attacker holding the $synthetic_label rows, who scores each real "
+        "record by its distance to the closest synthetic row, must tell $real_label (training) rows from "
+        "$holdout_label rows with an advantage (max TPR − FPR) of at most $max_advantage (up to "
+        "$attack_sample members and as many non-members; rows by $source_column)."
+    )
 
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
@@ -263,28 +242,13 @@ class ExpectSyntheticDcrShareToBeBelow(_PrivacyExpectation):
     metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
     success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_dcr_share")
 
-    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-        profile = metrics[PRIVACY_PROFILE]
-        failed = self._not_measured(profile, self.part)
-        if failed:
-            return failed
-        if "dcr_share" not in profile:
-            return self._not_with_this_batch(metrics, NEEDS_HOLDOUT)
-        share = profile["dcr_share"]["share"]
-        return self._judge(metrics, share, share <= self._get_success_kwargs()["max_dcr_share"])
-
-    @classmethod
-    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
-    @render_suite_parameter_string
-    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        return [
-            sentence(
-                "Privacy, distance to closest record: at most $max_dcr_share of the $synthetic_label rows may lie "
-                "closer to a sample of $real_label rows than to an equal-size sample of $holdout_label rows (0.5 is "
-                "ideal; rows by $source_column).",
-                cls._sentence_params(configuration, result),
-            )
-        ]
+    observed: ClassVar[str] = "share"
+    absent_reason: ClassVar[str] = NEEDS_HOLDOUT
+    template: ClassVar[str] = (
+        "Privacy, distance to closest record: at most $max_dcr_share of the $synthetic_label rows may lie "
+        "closer to a sample of $real_label rows than to an equal-size sample of $holdout_label rows (0.5 is "
+        "ideal; rows by $source_column)."
+    )
 
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
@@ -321,29 +285,12 @@ class ExpectSyntheticRowsNotCloserThanRealNeighbours(_PrivacyExpectation):
     metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
     success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_close_share")
 
-    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-        profile = metrics[PRIVACY_PROFILE]
-        failed = self._not_measured(profile, self.part)
-        if failed:
-            return failed
-        if "dcr_profile" not in profile:
-            return self._not_with_this_batch(
-                metrics, "with a holdout, the membership attack and the DCR share measure closeness instead"
-            )
-        share = profile["dcr_profile"]["close_share"]
-        return self._judge(metrics, share, share <= self._get_success_kwargs()["max_close_share"])
-
-    @classmethod
-    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
-    @render_suite_parameter_string
-    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        return [
-            sentence(
-                "Privacy, without a holdout: at most $max_close_share of the $synthetic_label rows may lie as close "
-                "to the $real_label rows as the closest 5% of real rows lie to one another (rows by $source_column).",
-                cls._sentence_params(configuration, result),
-            )
-        ]
+    observed: ClassVar[str] = "close_share"
+    absent_reason: ClassVar[str] = WITH_HOLDOUT
+    template: ClassVar[str] = (
+        "Privacy, without a holdout: at most $max_close_share of the $synthetic_label rows may lie as close "
+        "to the $real_label rows as the closest 5% of real rows lie to one another (rows by $source_column)."
+    )
 
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
