@@ -16,14 +16,18 @@ d. SDMetrics with its own ``num_rows_subsample`` (which samples every side, trai
 e. Scaling: ours on generated data (``auditing.demo.population_sample``) with n train, n/2
    holdout and n synthetic rows, n from 10,000 to 80,000.
 
-Anonymeter is not measured: it pins numpy < 2 and needs a virtual environment of its own.
+f. With ``--anonymeter-python`` (Anonymeter's own virtual environment: it pins numpy < 2),
+   Anonymeter 1.1.0's linkability and inference evaluators (2,000 attacks each, holdout as the
+   control set) on the gc and leaky sets, run by ``bench/anonymeter_run.py`` in that environment.
 Run from the repository root: ``.venv/bin/python bench/bench_privacy.py [--data DIR] [--repeat N]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -53,11 +57,31 @@ def timed(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
+def compare_anonymeter(python: Path, data: Path, ours: float) -> None:
+    """Run Anonymeter in its own environment on gc and leaky; print its times, risks and the ratio."""
+    script = Path(__file__).with_name("anonymeter_run.py")
+    print("\nAnonymeter 1.1.0 (its own environment), holdout as control:")
+    for name in ("synthetic_gc", "synthetic_leaky"):
+        completed = subprocess.run(
+            [str(python), str(script), str(data), name], capture_output=True, text=True, check=True
+        )
+        result = json.loads(completed.stdout.strip().splitlines()[-1])
+        total = sum(e["seconds"] for e in result["evaluators"].values())
+        for evaluator, figures in result["evaluators"].items():
+            low, high = figures["interval"]
+            print(
+                f"  {name:<16} {evaluator:<20} {figures['seconds']:7.2f} s  risk {figures['risk']:.3f} "
+                f"[{low:.3f}, {high:.3f}]  ({result['n_attacks']:,} attacks)"
+            )
+        print(f"  {name:<16} both evaluators: {total:.1f} s = {total / ours:.1f}x our whole privacy module")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--subsample", type=int, default=1_000, help="synthetic rows SDMetrics compares (default 1000)")
+    parser.add_argument("--anonymeter-python", type=Path, help="python of a virtual environment with anonymeter 1.1.0")
     args = parser.parse_args(argv)
     files = {name: args.data / f"{name}.csv" for name in ("train", "holdout", "synthetic_gc")}
     if not all(path.is_file() for path in files.values()):
@@ -113,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         f"our attack on all rows: AUC {attack['auc']:.3f} {bounds['auc']}, advantage {attack['advantage']:.3f} "
         f"{bounds['advantage']}, exact copies {profile['exact_copies']['rate']:.4f}"
     )
+
+    if args.anonymeter_python:
+        compare_anonymeter(args.anonymeter_python, args.data, ours)
 
     print("\nScaling on generated data (n train, n/2 holdout, n synthetic rows):")
     rng = np.random.default_rng(0)
