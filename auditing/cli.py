@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,32 @@ def _add_threshold_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_fairness_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--protected",
+        type=lambda text: tuple(name.strip() for name in text.split(",") if name.strip()),
+        default=None,
+        metavar="COLUMNS",
+        help="comma-separated protected attribute columns (e.g. sex,race); enables the fairness audit",
+    )
+    parser.add_argument("--target", default=None, metavar="COLUMN", help="outcome column for demographic parity")
+    parser.add_argument(
+        "--positive-label", default=None, metavar="VALUE", help="the target's positive value (e.g. '>50K' or 1)"
+    )
+    parser.add_argument(
+        "--min-group-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="groups with fewer rows are listed but do not decide the verdict (default 30)",
+    )
+    parser.add_argument(
+        "--no-intersection",
+        action="store_true",
+        help="judge each protected attribute alone, not also their combinations",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="synth-audit", description="Audit a synthetic dataset for privacy, fairness and fidelity.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -88,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--json", action="store_true", help="print the raw report JSON instead of the summary table")
     _add_threshold_options(audit)
+    _add_fairness_options(audit)
     demo = commands.add_parser("demo", help="audit bundled demo data: a good and a poor synthetic set")
     demo.add_argument(
         "--out", default="synth-audit-demo", help="folder for the two audits (default ./synth-audit-demo)"
@@ -106,6 +134,11 @@ def _parameters(args: argparse.Namespace):
         "fidelity_min_pair_trends_score": args.min_pair_trends,
         "fidelity_n_bins": args.bins,
         "bootstrap_replicates": args.bootstrap,
+        "fairness_protected_attributes": getattr(args, "protected", None),
+        "fairness_target": getattr(args, "target", None),
+        "fairness_positive_label": getattr(args, "positive_label", None),
+        "fairness_min_group_size": getattr(args, "min_group_size", None),
+        "fairness_intersection": False if getattr(args, "no_intersection", False) else None,
     }
     return AuditParameters(**{k: v for k, v in chosen.items() if v is not None})
 
@@ -124,9 +157,10 @@ def _run_audit_command(args: argparse.Namespace, parameters, progress) -> int:
 
 
 def _run_demo_command(args: argparse.Namespace, parameters, progress) -> int:
-    from auditing.demo import write_demo_data
+    from auditing.demo import DEMO_FAIRNESS, write_demo_data
     from auditing.engine import run_audit
 
+    parameters = replace(parameters, **DEMO_FAIRNESS)
     out = Path(args.out)
     progress("generating demo data (no download)")
     files = write_demo_data(out / "data", seed=args.seed)

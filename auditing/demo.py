@@ -17,6 +17,12 @@ import pandas as pd
 REGIONS = np.array(["north", "south", "east", "west", "capital"])
 OCCUPATIONS = np.array(["clerical", "technical", "service", "sales", "managerial", "manual"])
 DEMO_SIZES = {"real": 5_000, "holdout": 2_500, "good": 5_000, "poor": 5_000}
+#: The fairness settings the demo audits with (``AuditParameters`` fields).
+DEMO_FAIRNESS = {
+    "fairness_protected_attributes": ("sex",),
+    "fairness_target": "outcome",
+    "fairness_positive_label": "yes",
+}
 
 
 def population_sample(n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -28,7 +34,7 @@ def population_sample(n: int, rng: np.random.Generator) -> pd.DataFrame:
     premium = np.where(occupation == "managerial", 0.5, 0.0) + np.where(region == "capital", 0.25, 0.0)
     earnings = np.exp(9.8 + 0.012 * (age - 40) + premium + rng.normal(0, 0.45, n)).round(-1)
     hours = np.clip(rng.normal(38 + 4 * (occupation == "managerial"), 7, n), 5, 80).round()
-    logit = -1.0 + 0.9 * (earnings > 30_000) + 0.4 * (sex == "male") + 0.02 * (age - 40)
+    logit = -1.0 + 0.9 * (earnings > 30_000) + 0.2 * (sex == "male") + 0.02 * (age - 40)
     outcome = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no")
     # A few missing hours, as real extracts have.
     hours[rng.random(n) < 0.02] = np.nan

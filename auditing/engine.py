@@ -12,10 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditing.batch import TableInput, build_audit_batch
+from auditing.batch import AuditBatch, TableInput, build_audit_batch
 from auditing.checkpoint import data_docs_page, open_context, result_dicts, run_checkpoint
+from auditing.errors import InputError
 from auditing.parameters import AuditParameters
 from auditing.report import build_report
+from expectations import REAL_LABEL, SYNTHETIC_LABEL
+from expectations.metrics.errors import AuditDataError
+from expectations.metrics.fairness import check_fairness_inputs
 
 Progress = Callable[[str], None]
 
@@ -33,6 +37,29 @@ class AuditOutcome:
 
 def _quiet(_: str) -> None:
     return None
+
+
+def check_fairness_settings(batch: AuditBatch, parameters: AuditParameters) -> None:
+    """Refuse fairness settings that do not fit the data before the checkpoint runs (``InputError``).
+
+    The fairness metric checks the same (``check_fairness_inputs``) for pipelines that run the
+    checkpoint directly; here a bad column or label is an input error with exit code 2.
+    """
+    if not parameters.fairness_protected_attributes:
+        return
+    source = batch.frame[parameters.source_column]
+    frames = {
+        role: batch.frame[source == label] for role, label in (("real", REAL_LABEL), ("synthetic", SYNTHETIC_LABEL))
+    }
+    try:
+        check_fairness_inputs(
+            frames,
+            parameters.fairness_protected_attributes,
+            parameters.fairness_target,
+            parameters.fairness_positive_label,
+        )
+    except AuditDataError as error:
+        raise InputError(str(error)) from None
 
 
 def run_audit(
@@ -59,6 +86,8 @@ def run_audit(
     batch = build_audit_batch(real, synthetic, holdout, source_column=parameters.source_column)
     sizes = ", ".join(f"{n:,} {role}" for role, n in batch.sample_sizes.items() if n is not None)
     progress(f"audit batch ready: {sizes} rows, {len(batch.columns)} columns ({time.perf_counter() - started:.1f} s)")
+
+    check_fairness_settings(batch, parameters)
 
     progress("running the synthetic_data_audit checkpoint and building Data Docs")
     context = open_context(writable_dir=out)

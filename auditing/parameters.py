@@ -29,11 +29,23 @@ class AuditParameters:
     privacy_max_close_share: float = 0.1
     privacy_attack_sample: int = 5_000
     privacy_dcr_sample: int = 10_000
+    fairness_protected_attributes: tuple[str, ...] = ()
+    fairness_target: str | None = None
+    fairness_positive_label: str | float | None = None
+    fairness_min_group_size: int = 30
+    fairness_intersection: bool = True
+    fairness_max_dpd: float = 0.1
+    fairness_max_amplification: float = 0.03
+    fairness_max_representation_tvd: float = 0.05
     bootstrap_replicates: int = 200
     weights: dict[str, float] = field(default_factory=lambda: dict.fromkeys(MODULES, 1.0))
     seed: int = 0
 
     def __post_init__(self) -> None:
+        # A list given by a caller still makes a hashable, frozen parameter set.
+        object.__setattr__(self, "fairness_protected_attributes", tuple(self.fairness_protected_attributes))
+        if self.fairness_target is not None and self.fairness_positive_label is None:
+            raise ValueError("a positive label is needed with the target column (fairness_positive_label)")
         unknown = set(self.weights) - set(MODULES)
         if unknown:
             raise ValueError(f"unknown module weight(s) {sorted(unknown)}; modules are {', '.join(MODULES)}")
@@ -46,6 +58,7 @@ class AuditParameters:
             ("fidelity_n_bins", 1),
             ("privacy_attack_sample", 10),
             ("privacy_dcr_sample", 10),
+            ("fairness_min_group_size", 1),
             ("bootstrap_replicates", 0),
         ):
             if getattr(self, name) < least:
@@ -53,7 +66,9 @@ class AuditParameters:
 
     def suite_parameters(self) -> dict[str, Any]:
         """The values for the suite's ``$PARAMETER`` kwargs (``checkpoint.run(expectation_parameters=...)``)."""
-        return {name: getattr(self, name) for name in SUITE_PARAMETERS}
+        values = {name: getattr(self, name) for name in SUITE_PARAMETERS}
+        values["fairness_protected_attributes"] = list(self.fairness_protected_attributes)
+        return values
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +82,9 @@ _SHARES = (
     "privacy_max_advantage",
     "privacy_max_dcr_share",
     "privacy_max_close_share",
+    "fairness_max_dpd",
+    "fairness_max_amplification",
+    "fairness_max_representation_tvd",
 )
 
 #: The ``$PARAMETER`` names the shipped suite uses.
@@ -81,6 +99,14 @@ SUITE_PARAMETERS = (
     "privacy_max_close_share",
     "privacy_attack_sample",
     "privacy_dcr_sample",
+    "fairness_protected_attributes",
+    "fairness_target",
+    "fairness_positive_label",
+    "fairness_min_group_size",
+    "fairness_intersection",
+    "fairness_max_dpd",
+    "fairness_max_amplification",
+    "fairness_max_representation_tvd",
     "bootstrap_replicates",
     "seed",
 )

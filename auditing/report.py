@@ -17,10 +17,11 @@ from great_expectations.expectations.registry import get_expectation_impl
 
 from auditing.batch import AuditBatch
 from auditing.parameters import MODULES, AuditParameters
+from expectations.fairness import NEEDS_TARGET
 from expectations.rendering import interval
 
 SCHEMA_VERSION = "1.0"
-NOT_IMPLEMENTED = "not implemented yet"
+NOT_IN_SUITE = "the suite has no expectation of this module"
 _VERSIONED = ("synthetic-data-auditor", "great_expectations", "pandas", "numpy", "scipy", "pyarrow")
 _PART_NAMES = {
     "expect_synthetic_column_shapes_to_match_real": "column shapes",
@@ -130,7 +131,63 @@ def _privacy_message(results: list[dict[str, Any]], score: float | None) -> str:
     return f"{head}: {lead}; {copy_text}."
 
 
-MESSAGES = {"fidelity": _fidelity_message, "privacy": _privacy_message}
+_FAIRNESS_PARTS = {
+    "amplification": "bias amplification",
+    "demographic_parity": "demographic parity difference",
+    "representation": "representation TVD",
+}
+_FAIRNESS_BASIS = {
+    "dpd_synthetic": "1 − the largest single-attribute DPD of the synthetic data",
+    "representation_tvd": "1 − the largest single-attribute representation TVD",
+}
+
+
+def _grouping_figure(grouping: dict[str, Any], figure: str) -> str:
+    value = grouping.get(figure)
+    text = "n/a" if value is None else (f"{value:+.3f}" if figure == "amplification" else f"{value:.3f}")
+    bounds = grouping["intervals"].get(figure)
+    return text + (f" {interval(bounds)}" if value is not None and bounds else "")
+
+
+def _figures(groupings: list[dict[str, Any]], figure: str) -> str:
+    return ", ".join(f"{g['attribute']} {_grouping_figure(g, figure)}" for g in groupings)
+
+
+def _fairness_message(results: list[dict[str, Any]], score: float | None) -> str:
+    """One sentence: the score, the groupings that failed with their figures, else the key figures."""
+    errors = [r["error"] for r in results if r["error"]]
+    if errors:
+        return f"Fairness could not be measured: {errors[0]}"
+    details = results[0]["details"]
+    by_name = {g["attribute"]: g for g in details["groupings"]}
+    failed = sorted((r for r in results if not r["success"]), key=lambda r: r["severity"] != "critical")
+    verdicts = []
+    for result in failed:
+        part, figure = result["details"]["part"], result["details"]["figure"]
+        limit = next(iter(result["details"]["thresholds"].values()))
+        for name in result["details"]["groupings_over"]:
+            grouping = by_name[name]
+            text = (
+                f"{_FAIRNESS_PARTS[part]} for {name} {_grouping_figure(grouping, figure)} above the maximum {limit:.3f}"
+            )
+            if part == "amplification":
+                text += f" (DPD {grouping['dpd_synthetic']:.3f} synthetic vs {grouping['dpd_real']:.3f} real)"
+            verdicts.append(text)
+    basis = _FAIRNESS_BASIS.get(details.get("score_basis") or "", "")
+    head = f"Fairness score {_with_interval(score, _module_interval(results))}" + (f" ({basis})" if basis else "")
+    if details["settings"]["target"] is None:
+        tail = f"representation only; {NEEDS_TARGET}"
+    else:
+        tail = "DPD " + _figures(details["groupings"], "dpd_synthetic")
+        amplified = [g for g in details["groupings"] if "amplification" in g]
+        if amplified:
+            tail += "; amplification vs real " + _figures(amplified, "amplification")
+    if verdicts:
+        return f"{head} fails: {'; '.join(verdicts)}. All figures: {tail}."
+    return f"{head} passes: {tail}."
+
+
+MESSAGES = {"fidelity": _fidelity_message, "privacy": _privacy_message, "fairness": _fairness_message}
 
 
 def _module_entry(module: str, results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -139,9 +196,20 @@ def _module_entry(module: str, results: list[dict[str, Any]]) -> dict[str, Any]:
             "score": None,
             "interval": None,
             "status": "not_run",
-            "reason": NOT_IMPLEMENTED,
+            "reason": NOT_IN_SUITE,
             "risk_level": None,
-            "message": f"The {module} audit is {NOT_IMPLEMENTED}; it is not part of the overall score.",
+            "message": f"The {module} audit did not run: {NOT_IN_SUITE}; it is not part of the overall score.",
+        }
+    not_run = next((r["details"]["module_not_run"] for r in results if r["details"].get("module_not_run")), None)
+    if not_run:
+        return {
+            "score": None,
+            "interval": None,
+            "status": "not_run",
+            "reason": not_run,
+            "risk_level": None,
+            "message": f"The {module} audit did not run: {not_run}; it is not part of the overall score.",
+            "expectations": results,
         }
     # Every expectation of a module reads one metric, which states the module score (DESIGN §4).
     errors = any(r["error"] for r in results)
@@ -187,16 +255,23 @@ def audit_id(inputs: dict[str, dict[str, Any]], parameters: AuditParameters) -> 
 
 
 def _result_findings(modules: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Findings the expectations state (e.g. a check that needs a holdout), once per message."""
+    """Findings the expectations state (a check that needs a holdout, suppressed groups), once each."""
     seen, findings = set(), []
     for module, entry in modules.items():
         for result in entry.get("expectations", []):
-            message = result["details"].get("finding")
-            if message and (module, message) not in seen:
-                seen.add((module, message))
-                findings.append(
-                    {"module": module, "kind": "not_measured", "message": message, "columns": [], "count": None}
-                )
+            for finding in result["details"].get("findings", []):
+                key = (module, finding["kind"], finding["message"])
+                if key not in seen:
+                    seen.add(key)
+                    findings.append(
+                        {
+                            "module": module,
+                            "kind": finding["kind"],
+                            "message": finding["message"],
+                            "columns": list(finding.get("columns", [])),
+                            "count": finding.get("count"),
+                        }
+                    )
     return findings
 
 

@@ -5,6 +5,11 @@ names them must be loaded after the import (GX silently drops unregistered types
 """
 
 from expectations.base import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL, AuditExpectation
+from expectations.fairness import (
+    ExpectSyntheticBiasAmplificationToBeBelow,
+    ExpectSyntheticDemographicParityDifferenceToBeBelow,
+    ExpectSyntheticGroupRepresentationToMatchReal,
+)
 from expectations.fidelity import ExpectSyntheticColumnPairTrendsToMatchReal, ExpectSyntheticColumnShapesToMatchReal
 from expectations.privacy import (
     ExpectSyntheticDcrShareToBeBelow,
@@ -23,6 +28,9 @@ AUDIT_EXPECTATION_TYPES: tuple[str, ...] = tuple(
         ExpectSyntheticMembershipAdvantageToBeBelow,
         ExpectSyntheticDcrShareToBeBelow,
         ExpectSyntheticRowsNotCloserThanRealNeighbours,
+        ExpectSyntheticDemographicParityDifferenceToBeBelow,
+        ExpectSyntheticBiasAmplificationToBeBelow,
+        ExpectSyntheticGroupRepresentationToMatchReal,
     )
 )
 
@@ -33,6 +41,9 @@ __all__ = [
     "SOURCE_COLUMN",
     "SYNTHETIC_LABEL",
     "AuditExpectation",
+    "ExpectSyntheticBiasAmplificationToBeBelow",
+    "ExpectSyntheticDemographicParityDifferenceToBeBelow",
+    "ExpectSyntheticGroupRepresentationToMatchReal",
     "ExpectSyntheticColumnPairTrendsToMatchReal",
     "ExpectSyntheticColumnShapesToMatchReal",
     "ExpectSyntheticDcrShareToBeBelow",

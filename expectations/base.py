@@ -173,16 +173,21 @@ def profile_from_batch(
     family: str,
     profile: Callable[..., dict[str, Any]],
     count_keys: Tuple[str, ...],
+    setting_keys: Tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """A pandas audit metric: split the batch, call ``profile`` on its sides, guard the call.
 
-    ``profile(real, synthetic, holdout, columns=..., **counts)`` receives the value kwargs named
-    in ``count_keys`` as ints (suite parameters may arrive as floats from JSON).
+    ``profile(real, synthetic, holdout, columns=..., **counts, **settings)`` receives the value
+    kwargs named in ``count_keys`` as ints (suite parameters may arrive as floats from JSON) and
+    those named in ``setting_keys`` as they are.
     """
 
     def compute() -> dict[str, Any]:
         frames, columns = batch_sides(execution_engine, metric_domain_kwargs, metric_value_kwargs)
         counts = {key: int(metric_value_kwargs[key]) for key in count_keys}
-        return profile(frames["real"], frames["synthetic"], frames.get("holdout"), columns=columns, **counts)
+        settings = {key: metric_value_kwargs.get(key) for key in setting_keys}
+        return profile(
+            frames["real"], frames["synthetic"], frames.get("holdout"), columns=columns, **counts, **settings
+        )
 
     return guarded_metric(compute, family)

@@ -108,7 +108,8 @@ class _PrivacyExpectation(AuditExpectation):
 
         A missing holdout is also a ``finding`` for the report: the reviewer has no membership figure.
         """
-        extra = {"not_measured": reason, **({"finding": reason} if reason == NEEDS_HOLDOUT else {})}
+        findings = [{"kind": "not_measured", "message": reason}] if reason == NEEDS_HOLDOUT else []
+        extra = {"not_measured": reason, **({"findings": findings} if findings else {})}
         return self._judge(metrics, None, True, **extra)
 
     @classmethod

@@ -41,13 +41,15 @@ def test_passing_audit_exits_0_with_summary_table_and_report(demo_files, tmp_pat
     assert lines[3].startswith("fidelity") and " low " in lines[3]
     overall = next(line for line in lines if line.startswith("overall"))
     assert lines[1].startswith("privacy") and " low " in lines[1]
-    assert "not implemented yet" in lines[2] and overall.split()[-1] == "PASS"
+    assert "did not run: no protected attributes were given" in lines[2] and overall.split()[-1] == "PASS"
     assert "checkpoint" in completed.stderr  # progress goes to stderr, not into the table
     report = json.loads((tmp_path / "report.json").read_text())
     jsonschema.validate(report, SCHEMA)
     assert report["success"] is True
     scores = report["module_scores"]
-    assert scores["fairness"] is None and report["modules"]["fairness"]["reason"] == "not implemented yet"
+    assert (
+        scores["fairness"] is None and report["modules"]["fairness"]["reason"] == "no protected attributes were given"
+    )
     assert report["overall_score"] == pytest.approx((scores["privacy"] + scores["fidelity"]) / 2)
     assert Path(report["data_docs_url"].removeprefix("file://")).is_file()
 

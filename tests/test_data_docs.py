@@ -85,5 +85,5 @@ def test_a_metric_that_cannot_run_is_a_clear_finding_not_a_traceback(tmp_path, c
     assert "Traceback" not in stored
     results = result_dicts(result)
     expected = "the audit batch has no rows labelled 'synthetic' in column '_audit_source'"
-    assert [r["error"] for r in results] == [expected] * 6
+    assert [r["error"] for r in results] == [expected] * 9
     assert result.success is False

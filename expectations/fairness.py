@@ -1,0 +1,423 @@
+"""Fairness audits as GX expectations: demographic parity, bias amplification, representation.
+
+All three depend on one metric, ``table.synth_audit.fairness_profile``, with the same value
+kwargs (thresholds are not among them), so the group counts and their bootstrap are computed
+once per audit (DESIGN §4 "Fairness"; the mathematics is in ``expectations.metrics.fairness``).
+Each expectation judges every protected attribute and, with several, their intersection, and
+fails naming the groupings over its threshold. Results hold group sizes, shares and rates, never
+a row; the rate of a group smaller than ``min_group_size`` is not reported.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, List, Tuple, Union
+
+from great_expectations.compatibility import pydantic
+from great_expectations.core.suite_parameters import SuiteParameterDict
+from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.expectations.expectation import render_suite_parameter_string
+from great_expectations.expectations.metrics.metric_provider import metric_value
+from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
+from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
+from great_expectations.render.renderer.renderer import renderer
+
+from expectations.base import RANDOM_KEYS, SIDE_KEYS, AuditExpectation, at_least, profile_from_batch, unit_interval
+from expectations.metrics.fairness import fairness_profile
+from expectations.rendering import configuration_kwargs, container, grouped_bar_chart, interval, sentence, table
+
+FAIRNESS_PROFILE = "table.synth_audit.fairness_profile"
+SETTING_KEYS: Tuple[str, ...] = ("protected_attributes", "target", "positive_label", "intersection")
+PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, *RANDOM_KEYS, *SETTING_KEYS, "min_group_size")
+NEEDS_TARGET = "demographic parity and bias amplification need a target column and its positive label"
+
+
+class FairnessProfile(TableMetricProvider):
+    """Group sizes and positive rates per protected attribute and intersection, computed once."""
+
+    metric_name = FAIRNESS_PROFILE
+    value_keys = PROFILE_KEYS
+
+    @metric_value(engine=PandasExecutionEngine)
+    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+        return profile_from_batch(
+            execution_engine,
+            metric_domain_kwargs,
+            metric_value_kwargs,
+            "fairness",
+            fairness_profile,
+            (*RANDOM_KEYS, "min_group_size"),
+            SETTING_KEYS,
+        )
+
+
+def _signed(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.3f}"
+
+
+class _FairnessExpectation(AuditExpectation):
+    """Kwargs and verdict shared by the fairness expectations (abstract).
+
+    A subclass names the grouping figure it judges (``figure``), its threshold kwarg
+    (``limit``) and whether it needs a target; a grouping fails when its figure exceeds the limit.
+    """
+
+    audit_module: ClassVar[str] = "fairness"
+    part: ClassVar[str] = ""
+    figure: ClassVar[str] = ""
+    limit: ClassVar[str] = ""
+    needs_target: ClassVar[bool] = True
+    template: ClassVar[str] = ""
+
+    protected_attributes: Union[List[str], SuiteParameterDict, None] = pydantic.Field(
+        None, description="Protected attribute columns (none: the fairness audit does not run)."
+    )
+    target: Union[str, SuiteParameterDict, None] = pydantic.Field(None, description="Outcome column.")
+    positive_label: Union[str, float, SuiteParameterDict, None] = pydantic.Field(
+        None, description="The target's positive value (text or number)."
+    )
+    min_group_size: Union[int, SuiteParameterDict] = pydantic.Field(
+        30, description="Groups with fewer rows on a side are listed but do not decide the verdict."
+    )
+    intersection: Union[bool, SuiteParameterDict] = pydantic.Field(
+        True, description="Also judge the combinations of all protected attributes."
+    )
+    _group_size = pydantic.validator("min_group_size", allow_reuse=True)(at_least(1))
+
+    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+        profile = metrics[FAIRNESS_PROFILE]
+        failed = self._not_measured(profile, self.part)
+        if failed:
+            return failed
+        if "not_run" in profile:
+            return self._verdict(
+                profile, None, True, not_measured=profile["not_run"], module_not_run=profile["not_run"]
+            )
+        groupings = profile["groupings"]
+        if self.needs_target and profile["settings"]["target"] is None:
+            finding = {"kind": "not_measured", "message": NEEDS_TARGET}
+            return self._verdict(profile, None, True, not_measured=NEEDS_TARGET, findings=[finding])
+        limit = self._get_success_kwargs()[self.limit]
+        judged = [g for g in groupings if g.get(self.figure) is not None]
+        over = [g["attribute"] for g in judged if self._exceeds(g, limit)]
+        observed = max((g[self.figure] for g in judged), default=None)
+        findings = _suppression_findings(groupings, profile["settings"]["min_group_size"])
+        extra: dict[str, Any] = {"groupings_over": over, "findings": findings}
+        if not judged:
+            extra["not_measured"] = "no grouping has two groups large enough to compare"
+        return self._verdict(profile, observed, not over, **extra)
+
+    def _exceeds(self, grouping: dict[str, Any], limit: float) -> bool:
+        return grouping[self.figure] > limit
+
+    def _verdict(self, profile: dict[str, Any], observed: Any, passes: bool, **extra: Any) -> dict[str, Any]:
+        thresholds = {self.limit: self._get_success_kwargs()[self.limit]}
+        details = {
+            "part": self.part,
+            "figure": self.figure,
+            "thresholds": thresholds,
+            "sample_sizes": profile["sample_sizes"],
+            "module_score": profile["score"],
+            "module_interval": profile["interval"],
+            "settings": profile["settings"],
+            "groupings": profile.get("groupings", []),
+            **extra,
+        }
+        return {"success": bool(passes), "result": {"observed_value": observed, "details": details}}
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    @render_suite_parameter_string
+    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        names = (
+            "synthetic_label",
+            "real_label",
+            "source_column",
+            "protected_attributes",
+            "target",
+            "positive_label",
+            "min_group_size",
+            cls.limit,
+        )
+        params = cls._with_defaults(configuration_kwargs(configuration, result), names)
+        return [sentence(cls.template, params)]
+
+    @classmethod
+    def _observed_details(cls, result: Any) -> Any:
+        """The details to render, or what to show instead ('--', an error, why nothing was measured)."""
+        details = cls._profile_part(result, cls.part)
+        if details is None:
+            return "--"
+        if "error" in details:
+            return cls._error_block(details)
+        if details.get("not_measured") and not details.get("groupings"):
+            return sentence("Not measured: $reason.", {"reason": details["not_measured"]})
+        return details
+
+
+def _suppression_findings(groupings: list[dict[str, Any]], min_group_size: int) -> list[dict[str, Any]]:
+    """One finding per grouping with groups too small to decide the verdict, naming them."""
+    return [
+        {
+            "kind": "small_groups",
+            "message": (
+                f"{g['attribute']}: {len(g['suppressed'])} group(s) with fewer than {min_group_size} rows on a side "
+                f"are listed but do not decide the verdict: {', '.join(g['suppressed'])}"
+            ),
+            "columns": g["attributes"],
+            "count": len(g["suppressed"]),
+        }
+        for g in groupings
+        if g["suppressed"]
+    ]
+
+
+def _grouping_rows(details: dict[str, Any], figure: str) -> list[list[Any]]:
+    over = set(details.get("groupings_over", []))
+    return [
+        [
+            g["attribute"],
+            g.get(figure),
+            interval(g["intervals"].get(figure), 3),
+            "above the maximum" if g["attribute"] in over else "ok",
+        ]
+        for g in details["groupings"]
+    ]
+
+
+class ExpectSyntheticDemographicParityDifferenceToBeBelow(_FairnessExpectation):
+    """In the synthetic rows, positive rates of the groups of each protected attribute (and of
+    their intersection) differ by at most ``max_dpd`` (max − min over groups of ``min_group_size``
+    rows or more; equal to fairlearn's ``demographic_parity_difference`` with no group suppressed).
+    """
+
+    part: ClassVar[str] = "demographic_parity"
+    figure: ClassVar[str] = "dpd_synthetic"
+    limit: ClassVar[str] = "max_dpd"
+    max_dpd: Union[float, SuiteParameterDict] = pydantic.Field(0.1, description="Highest passing DPD.")
+    _unit = pydantic.validator("max_dpd", allow_reuse=True)(unit_interval)
+
+    metric_dependencies: ClassVar[Tuple[str, ...]] = (FAIRNESS_PROFILE,)
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_dpd")
+    template: ClassVar[str] = (
+        "Fairness, demographic parity: in the $synthetic_label rows, the share with $target = $positive_label "
+        "may differ between the groups of each of $protected_attributes (and of their combinations) by at most "
+        "$max_dpd (groups of at least $min_group_size rows; rows by $source_column)."
+    )
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
+    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        details = cls._observed_details(result)
+        if not isinstance(details, dict):
+            return details
+        sizes = details["sample_sizes"]
+        summary = sentence(
+            "Largest demographic parity difference in the synthetic rows: $dpd. Rows: $real real, $synthetic "
+            "synthetic; rates of groups under $min rows are not shown.",
+            {
+                "dpd": result.result["observed_value"],
+                "real": sizes["real"],
+                "synthetic": sizes["synthetic"],
+                "min": details["settings"]["min_group_size"],
+            },
+        )
+        parity = [
+            [
+                g["attribute"],
+                g.get("dpd_synthetic"),
+                interval(g["intervals"].get("dpd_synthetic")),
+                g.get("dpd_real"),
+                g.get("ratio_synthetic"),
+                g.get("ratio_real"),
+            ]
+            for g in details["groupings"]
+        ]
+        groups = [
+            [
+                g["attribute"],
+                row["group"],
+                row.get("real_size"),
+                row["synthetic_size"],
+                row.get("real_rate"),
+                row.get("synthetic_rate"),
+            ]
+            for g in details["groupings"]
+            for row in g["groups"]
+        ]
+        panels = [
+            (
+                [
+                    {"group": row["group"], "side": side, "positive rate": row[f"{side}_rate"]}
+                    for row in g["groups"]
+                    for side in ("real", "synthetic")
+                    if row.get(f"{side}_rate") is not None
+                ],
+                "group",
+                "positive rate",
+                "side",
+                f"{g['attribute']}: positive rate, real vs synthetic",
+            )
+            for g in details["groupings"]
+        ]
+        blocks = [
+            summary,
+            table(["Grouping", "DPD synthetic", "95% interval", "DPD real", "Ratio synthetic", "Ratio real"], parity),
+            table(["Grouping", "Group", "Rows real", "Rows synthetic", "Rate real", "Rate synthetic"], groups),
+        ]
+        if any(records for records, *_ in panels):
+            blocks.append(grouped_bar_chart([p for p in panels if p[0]]))
+        return container(blocks)
+
+
+class ExpectSyntheticBiasAmplificationToBeBelow(_FairnessExpectation):
+    """The generator widened the real gap in positive rates, DPD(synthetic) − DPD(real), by at most
+    ``max_amplification`` for each protected attribute and their intersection.
+
+    A grouping fails only when its amplification is above the limit *and* its 95% interval lies
+    above 0, so sampling noise on small data does not fail the audit (without intervals, the
+    figure alone decides). Negative values mean the generator narrowed the real gap.
+    """
+
+    part: ClassVar[str] = "amplification"
+    figure: ClassVar[str] = "amplification"
+    limit: ClassVar[str] = "max_amplification"
+    max_amplification: Union[float, SuiteParameterDict] = pydantic.Field(
+        0.03, description="Highest passing amplification (DPD synthetic − DPD real)."
+    )
+    _unit = pydantic.validator("max_amplification", allow_reuse=True)(unit_interval)
+
+    metric_dependencies: ClassVar[Tuple[str, ...]] = (FAIRNESS_PROFILE,)
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_amplification")
+    template: ClassVar[str] = (
+        "Fairness, bias amplification: for each of $protected_attributes (and their combinations), the gap in "
+        "the share with $target = $positive_label between groups may be at most $max_amplification wider in the "
+        "$synthetic_label rows than in the $real_label rows, unless its 95% interval reaches 0 (groups of at "
+        "least $min_group_size rows; rows by $source_column)."
+    )
+
+    def _exceeds(self, grouping: dict[str, Any], limit: float) -> bool:
+        bounds = grouping["intervals"].get("amplification")
+        return grouping["amplification"] > limit and (bounds is None or bounds[0] > 0.0)
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
+    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        details = cls._observed_details(result)
+        if not isinstance(details, dict):
+            return details
+        summary = sentence(
+            "Largest amplification $amplification (positive: the synthetic data widens the real gap; negative: "
+            "it narrows it).",
+            {"amplification": _signed(result.result["observed_value"])},
+        )
+        rows = [
+            [
+                g["attribute"],
+                _signed(g.get("amplification")),
+                interval(g["intervals"].get("amplification")),
+                g.get("dpd_synthetic"),
+                g.get("dpd_real"),
+                "above the maximum" if g["attribute"] in set(details.get("groupings_over", [])) else "ok",
+            ]
+            for g in details["groupings"]
+        ]
+        header = ["Grouping", "Amplification", "95% interval", "DPD synthetic", "DPD real", "Verdict"]
+        return container([summary, table(header, rows)])
+
+
+class ExpectSyntheticGroupRepresentationToMatchReal(_FairnessExpectation):
+    """The groups of each protected attribute (and their intersection) make up the synthetic rows
+    in the shares they have in the real rows: TVD of the group shares at most
+    ``max_representation_tvd``. Needs no target. Groups whose synthetic share is below 0.8 or
+    above 1.25 times their real share are listed as under- or over-represented.
+    """
+
+    part: ClassVar[str] = "representation"
+    figure: ClassVar[str] = "representation_tvd"
+    limit: ClassVar[str] = "max_representation_tvd"
+    needs_target: ClassVar[bool] = False
+    max_representation_tvd: Union[float, SuiteParameterDict] = pydantic.Field(
+        0.05, description="Highest passing TVD of the group shares."
+    )
+    _unit = pydantic.validator("max_representation_tvd", allow_reuse=True)(unit_interval)
+
+    metric_dependencies: ClassVar[Tuple[str, ...]] = (FAIRNESS_PROFILE,)
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_representation_tvd")
+    template: ClassVar[str] = (
+        "Fairness, representation: the groups of each of $protected_attributes (and their combinations) must "
+        "make up the $synthetic_label rows in the shares they have in the $real_label rows, with a TVD of at "
+        "most $max_representation_tvd (rows by $source_column)."
+    )
+
+    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+        verdict = super()._validate(metrics, runtime_configuration, execution_engine)
+        details = verdict["result"]["details"]
+        details.setdefault("findings", []).extend(_representation_findings(details.get("groupings", [])))
+        return verdict
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
+    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        details = cls._observed_details(result)
+        if not isinstance(details, dict):
+            return details
+        summary = sentence("Largest representation TVD $tvd.", {"tvd": result.result["observed_value"]})
+        shares = [
+            [g["attribute"], row["group"], row.get("real_share"), row["synthetic_share"], row.get("representation")]
+            for g in details["groupings"]
+            for row in g["groups"]
+        ]
+        panels = [
+            (
+                [
+                    {"group": row["group"], "side": side, "share of rows": row[f"{side}_share"]}
+                    for row in g["groups"]
+                    for side in ("real", "synthetic")
+                ],
+                "group",
+                "share of rows",
+                "side",
+                f"{g['attribute']}: group shares, real vs synthetic",
+            )
+            for g in details["groupings"]
+            if len(g["attributes"]) == 1
+        ]
+        blocks = [
+            summary,
+            table(["Grouping", "Representation TVD", "95% interval", "Verdict"], _grouping_rows(details, cls.figure)),
+            table(["Grouping", "Group", "Share real", "Share synthetic", "Represented"], shares),
+        ]
+        if panels:
+            blocks.append(grouped_bar_chart(panels))
+        return container(blocks)
+
+
+def _representation_findings(groupings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Groups the synthetic data under- or over-represents, or leaves out, per grouping."""
+    findings = []
+    for g in groupings:
+        flagged = {
+            flag: [row["group"] for row in g["groups"] if row.get("representation") == flag]
+            for flag in ("absent", "under", "over")
+        }
+        described = [f"{flag}: {', '.join(groups)}" for flag, groups in flagged.items() if groups]
+        if described:
+            count = sum(len(groups) for groups in flagged.values())
+            findings.append(
+                {
+                    "kind": "representation",
+                    "message": f"{g['attribute']}: groups under- or over-represented in the synthetic data "
+                    f"(share ratio outside 0.8–1.25) — {'; '.join(described)}",
+                    "columns": g["attributes"],
+                    "count": count,
+                }
+            )
+    return findings
+
+
+__all__ = [
+    "ExpectSyntheticBiasAmplificationToBeBelow",
+    "ExpectSyntheticDemographicParityDifferenceToBeBelow",
+    "ExpectSyntheticGroupRepresentationToMatchReal",
+    "FairnessProfile",
+]

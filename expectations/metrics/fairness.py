@@ -1,0 +1,412 @@
+"""Fairness measures: group positive rates, demographic parity, bias amplification, representation.
+
+Pure numpy/pandas; no Great Expectations import. Definitions (DESIGN §4 "Fairness",
+``reference/anchors.md`` §7 and §11):
+
+- positive rate of a group: share of its rows whose target equals the positive label (rows with
+  a missing target are left out);
+- demographic parity difference (DPD) = max − min of the group rates, ratio = min / max, over the
+  groups with at least ``min_group_size`` rows. With no group suppressed they equal fairlearn's
+  ``demographic_parity_difference`` / ``_ratio`` with ``y_true = y_pred = (target == label)``
+  (``method="between_groups"``; several sensitive features intersect the same way);
+- bias amplification = DPD(synthetic) − DPD(real) over the groups large enough on both sides
+  (> 0: the generator widened the real gap; < 0: it narrowed it);
+- representation = TVD between the group shares of the real and the synthetic rows, over every
+  group (no target needed); a group whose synthetic share is below 0.8 or above 1.25 times its
+  real share is under- or over-represented.
+
+Groups are the values of each protected attribute (missing as its own group, ``(missing)``) and,
+with several attributes, their observed combinations. Everything is computed from counts per
+(combination, outcome) cell, so a bootstrap replicate of a side is one multinomial draw over its
+cells (the exact nonparametric bootstrap of its rows) and every attribute reads the same draw.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from expectations.metrics.bootstrap import centred_intervals
+from expectations.metrics.errors import AuditDataError
+
+MISSING_GROUP = "(missing)"
+#: Joins the attribute values of an intersectional group and the attribute names of an intersection.
+GROUP_SEPARATOR = " & "
+#: Synthetic share / real share outside [1 / REPRESENTATION_BAND, REPRESENTATION_BAND] flags a group.
+REPRESENTATION_BAND = 1.25
+
+
+def positive_outcomes(target: pd.Series, positive_label: Any, name: str = "target") -> np.ndarray:
+    """1.0 where ``target`` equals ``positive_label``, 0.0 where not, NaN where the target is missing.
+
+    A label given as text matches a numeric target by value (``"1"`` matches ``1`` and ``1.0``);
+    any other label matches by its text (``1`` matches ``"1"``), so a CLI or JSON label works
+    whatever the column's type.
+    """
+    missing = target.isna().to_numpy()
+    values = target.to_numpy()
+    matches: np.ndarray | None = None
+    if pd.api.types.is_numeric_dtype(target) and not pd.api.types.is_bool_dtype(target):
+        try:
+            matches = values.astype(np.float64) == float(positive_label)
+        except (TypeError, ValueError):
+            matches = None
+    if matches is None:
+        matches = target.astype(str).to_numpy() == str(positive_label)
+    outcome = matches.astype(np.float64)
+    outcome[missing] = np.nan
+    return outcome
+
+
+def check_fairness_inputs(
+    frames: dict[str, pd.DataFrame], protected_attributes: Sequence[str], target: str | None, positive_label: Any
+) -> None:
+    """Raise ``AuditDataError`` naming the problem when the fairness settings do not fit the data.
+
+    ``frames`` maps a side name (real, synthetic, ...) to its rows. Checked: every attribute and
+    the target is a column of every side; the target is not also protected; a positive label is
+    given with a target; the label occurs in the target of some side; the target has two values.
+    """
+    attributes = list(protected_attributes)
+    for side, frame in frames.items():
+        absent = [c for c in [*attributes, *([target] if target else [])] if c not in frame.columns]
+        if absent:
+            kind = "target" if absent == [target] else "protected attribute"
+            raise AuditDataError(f"{kind} column(s) {', '.join(repr(c) for c in absent)} not in the {side} data")
+    if len(set(attributes)) != len(attributes):
+        raise AuditDataError("a protected attribute is named twice")
+    if target is None:
+        return
+    if target in attributes:
+        raise AuditDataError(f"the target column '{target}' is also a protected attribute")
+    if positive_label is None:
+        raise AuditDataError(f"a positive label is needed with the target column '{target}'")
+    outcomes = {side: positive_outcomes(frame[target], positive_label) for side, frame in frames.items()}
+    if not any(np.nansum(values) > 0 for values in outcomes.values()):
+        raise AuditDataError(f"the positive label never occurs in the target column '{target}'")
+    for side, frame in frames.items():
+        distinct = frame[target].nunique(dropna=True)
+        if distinct < 2:
+            raise AuditDataError(
+                f"the target column '{target}' has {distinct} value(s) in the {side} data; "
+                "demographic parity needs at least two"
+            )
+
+
+@dataclass(frozen=True)
+class GroupCells:
+    """Every side's rows coded by their combination of protected values (one cell per combination)."""
+
+    cells: pd.DataFrame  # one row per observed combination, attribute values as text, sorted
+    codes: dict[str, np.ndarray]  # side -> cell code of each row
+
+    @classmethod
+    def of(cls, frames: dict[str, pd.DataFrame], attributes: Sequence[str]) -> GroupCells:
+        """Cells sorted by their values, so codes do not depend on row order."""
+        attributes = list(attributes)
+        stacked = pd.concat([_group_labels(frame[attributes]) for frame in frames.values()], ignore_index=True)
+        grouping = stacked.groupby(attributes, sort=True, observed=True)
+        codes = grouping.ngroup().to_numpy()
+        cells = grouping.size().reset_index()[attributes]
+        bounds = np.cumsum([0, *(len(frame) for frame in frames.values())])
+        return cls(cells, {side: codes[a:b] for side, a, b in zip(frames, bounds[:-1], bounds[1:], strict=True)})
+
+    def membership(self, attributes: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """Group labels of ``attributes`` and the (cells, groups) 0/1 matrix mapping cells to groups."""
+        labels = self.cells[list(attributes)].agg(GROUP_SEPARATOR.join, axis=1)
+        groups = sorted(labels.unique())
+        index = {g: i for i, g in enumerate(groups)}
+        matrix = np.zeros((len(self.cells), len(groups)))
+        matrix[np.arange(len(self.cells)), labels.map(index).to_numpy()] = 1.0
+        return groups, matrix
+
+
+def _group_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """Protected values as text, missing as its own group (fairlearn raises on missing values)."""
+    return pd.DataFrame(
+        {c: frame[c].astype(object).where(frame[c].notna(), MISSING_GROUP).astype(str) for c in frame.columns}
+    )
+
+
+def cell_counts(codes: np.ndarray, outcome: np.ndarray | None, n_cells: int) -> np.ndarray:
+    """(2, cells) rows with a known outcome and positives per cell; without a target, rows twice."""
+    if outcome is None:
+        rows = np.bincount(codes, minlength=n_cells).astype(np.float64)
+        return np.vstack([rows, rows])
+    known = ~np.isnan(outcome)
+    rows = np.bincount(codes[known], minlength=n_cells).astype(np.float64)
+    positives = np.bincount(codes[known], weights=outcome[known], minlength=n_cells)
+    return np.vstack([rows, positives])
+
+
+def bootstrap_cell_counts(counts: np.ndarray, replicates: int, rng: np.random.Generator) -> np.ndarray:
+    """(replicates, 2, cells) counts of row-level bootstrap replicates, one multinomial draw each.
+
+    Resampling n rows with replacement is a multinomial draw over the (cell, outcome) categories
+    with their observed shares, so no row is read again.
+    """
+    rows, positives = counts
+    split = np.concatenate([positives, rows - positives])
+    n = int(split.sum())
+    draws = rng.multinomial(n, split / n, size=replicates).astype(np.float64)
+    drawn_positives, drawn_negatives = draws[:, : len(rows)], draws[:, len(rows) :]
+    return np.stack([drawn_positives + drawn_negatives, drawn_positives], axis=1)
+
+
+def _rates(group_counts: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return group_counts[..., 1, :] / group_counts[..., 0, :]
+
+
+def parity_gap(rates: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Demographic parity difference (max − min) and ratio (min / max) of the eligible groups' rates.
+
+    ``rates`` is (..., groups); NaN where fewer than two eligible groups have a rate. A ratio with
+    every eligible rate 0 is 1 (parity of none).
+    """
+    chosen = np.where(eligible, rates, np.nan)
+    usable = np.sum(~np.isnan(chosen), axis=-1) >= 2
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no usable group, NaN below
+        top, bottom = np.nanmax(chosen, axis=-1), np.nanmin(chosen, axis=-1)
+        ratio = np.where(top > 0, bottom / np.where(top > 0, top, 1.0), 1.0)
+    return np.where(usable, top - bottom, np.nan), np.where(usable, ratio, np.nan)
+
+
+def shares_tvd(sizes_a: np.ndarray, sizes_b: np.ndarray) -> np.ndarray:
+    """TVD between two (..., groups) size vectors' shares: ½ Σ |share_a − share_b|."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_a = sizes_a / sizes_a.sum(axis=-1, keepdims=True)
+        share_b = sizes_b / sizes_b.sum(axis=-1, keepdims=True)
+    return 0.5 * np.abs(share_a - share_b).sum(axis=-1)
+
+
+def demographic_parity(
+    outcome: np.ndarray, groups: pd.DataFrame | pd.Series, min_group_size: int = 0
+) -> dict[str, float | None]:
+    """Demographic parity difference and ratio of one dataset (as fairlearn, plus suppression).
+
+    Parameters
+    ----------
+    outcome : 1.0 positive, 0.0 negative, NaN unknown (``positive_outcomes``), one per row.
+    groups : the protected attribute(s) of each row; several columns intersect.
+    min_group_size : groups with fewer rows (of known outcome) are left out of max and min.
+
+    Returns
+    -------
+    ``{"difference": max − min, "ratio": min / max}`` of the group positive rates; ``None``
+    when fewer than two groups are large enough.
+    """
+    frame = groups.to_frame() if isinstance(groups, pd.Series) else groups
+    cells = GroupCells.of({"data": frame}, list(frame.columns))
+    counts = cell_counts(cells.codes["data"], np.asarray(outcome, dtype=np.float64), len(cells.cells))
+    difference, ratio = parity_gap(_rates(counts), counts[0] >= max(min_group_size, 1))
+    return {"difference": _number(difference), "ratio": _number(ratio)}
+
+
+def _number(value: Any) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def _grouping_figures(
+    name: str,
+    attributes: Sequence[str],
+    groups: list[str],
+    counts: dict[str, np.ndarray],
+    replicates: dict[str, np.ndarray] | None,
+    min_group_size: int,
+    with_target: bool,
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The figures of one grouping (an attribute or the intersection) and their bootstrap replicates.
+
+    ``counts`` maps side → (2, groups) counts, ``replicates`` side → (R, 2, groups).
+    """
+    sides = list(counts)
+    large = {side: counts[side][0] >= max(min_group_size, 1) for side in sides}
+    eligible = np.logical_and.reduce([large[side] for side in sides])
+    rates = {side: _rates(counts[side]) for side in sides}
+    has_real = "real" in counts
+    figures: dict[str, Any] = {"attribute": name, "attributes": list(attributes)}
+    draws: dict[str, np.ndarray] = {}
+
+    rows = []
+    real_sizes = counts["real"][0] if has_real else None
+    share = {side: counts[side][0] / max(counts[side][0].sum(), 1.0) for side in sides}
+    for g, label in enumerate(groups):
+        row: dict[str, Any] = {"group": label, "eligible": bool(eligible[g])}
+        for side in sides:
+            row[f"{side}_size"] = int(counts[side][0][g])
+            row[f"{side}_share"] = float(share[side][g])
+            # Small-cell suppression: a small group's rate would disclose its few members' outcomes.
+            row[f"{side}_rate"] = float(rates[side][g]) if with_target and large[side][g] else None
+        if has_real:
+            row["representation"] = _representation_flag(
+                share["synthetic"][g], share["real"][g], bool(real_sizes[g] >= max(min_group_size, 1))
+            )
+        rows.append(row)
+    figures["groups"] = rows
+    figures["suppressed"] = [label for label, ok in zip(groups, eligible, strict=True) if not ok]
+
+    if with_target:
+        for side in sides:
+            difference, ratio = parity_gap(rates[side], eligible)
+            figures[f"dpd_{side}"] = _number(difference)
+            figures[f"ratio_{side}"] = _number(ratio)
+            if replicates is not None:
+                draws[f"dpd_{side}"] = parity_gap(_rates(replicates[side]), eligible)[0]
+        if has_real:
+            syn, real = figures["dpd_synthetic"], figures["dpd_real"]
+            figures["amplification"] = None if syn is None or real is None else syn - real
+            if replicates is not None:
+                draws["amplification"] = draws["dpd_synthetic"] - draws["dpd_real"]
+    if has_real:
+        figures["representation_tvd"] = float(shares_tvd(counts["real"][0], counts["synthetic"][0]))
+        if replicates is not None:
+            draws["representation_tvd"] = shares_tvd(replicates["real"][:, 0, :], replicates["synthetic"][:, 0, :])
+
+    intervals = {}
+    for key, values in draws.items():
+        support = (-1.0, 1.0) if key == "amplification" else (0.0, 1.0)
+        intervals[key] = centred_intervals([figures[key]], values[:, None], support=support)[0]
+    figures["intervals"] = intervals
+    return figures, draws
+
+
+def _representation_flag(synthetic_share: float, real_share: float, large: bool) -> str:
+    """``absent`` / ``new`` / ``under`` / ``over`` / ``ok``; small real groups are not judged (``small``)."""
+    if real_share == 0:
+        return "new"
+    if synthetic_share == 0:
+        return "absent"
+    if not large:
+        return "small"
+    ratio = synthetic_share / real_share
+    if ratio < 1.0 / REPRESENTATION_BAND:
+        return "under"
+    return "over" if ratio > REPRESENTATION_BAND else "ok"
+
+
+def fairness_profile(
+    real: pd.DataFrame | None,
+    synthetic: pd.DataFrame,
+    holdout: pd.DataFrame | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    protected_attributes: Sequence[str] | None = None,
+    target: str | None = None,
+    positive_label: Any = None,
+    min_group_size: int = 30,
+    intersection: bool = True,
+    bootstrap_replicates: int = 200,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Group rates, parity, amplification and representation per attribute and their intersection.
+
+    Parameters
+    ----------
+    real, synthetic : the generator's training data (optional) and its output. The holdout is
+        not used: amplification is measured against what the generator was trained on.
+    columns : accepted for a uniform signature; the attributes and the target are named below.
+    protected_attributes : columns whose groups are compared; none: the module does not run.
+    target, positive_label : the outcome column and its positive value; without a target only
+        representation is measured.
+    min_group_size : groups with fewer rows on any side are listed but left out of the parity
+        figures and the verdicts, and their rates are not reported.
+    intersection : also measure the combinations of all attributes (when there are several).
+    bootstrap_replicates : bootstrap replicates behind the 95% intervals (0: none).
+    seed : seed of the bootstrap draws.
+
+    Returns
+    -------
+    dict with ``groupings`` (one entry per attribute, then the intersection: group table, DPD and
+    ratio per side, amplification, representation TVD, intervals, suppressed groups),
+    ``sample_sizes``, ``settings`` and ``score``: 1 − the largest synthetic DPD over the single
+    attributes (with a target), else 1 − the largest representation TVD; or ``not_run`` with the
+    reason when no protected attribute is given. Only aggregates.
+    """
+    attributes = list(protected_attributes or [])
+    settings = {
+        "protected_attributes": attributes,
+        "target": target,
+        "positive_label": positive_label,
+        "min_group_size": min_group_size,
+        "intersection": intersection,
+        "bootstrap_replicates": bootstrap_replicates,
+        "seed": seed,
+    }
+    sizes = {"real": None if real is None else len(real), "synthetic": len(synthetic)}
+    if not attributes:
+        return {
+            "not_run": "no protected attributes were given",
+            "settings": settings,
+            "sample_sizes": sizes,
+            "score": None,
+            "interval": None,
+        }
+    frames = {"real": real, "synthetic": synthetic} if real is not None else {"synthetic": synthetic}
+    check_fairness_inputs(frames, attributes, target, positive_label)
+    rng = np.random.default_rng(seed)
+    cells = GroupCells.of(frames, attributes)
+    outcomes = {side: positive_outcomes(f[target], positive_label) if target else None for side, f in frames.items()}
+    counts = {side: cell_counts(cells.codes[side], outcomes[side], len(cells.cells)) for side in frames}
+    replicates = (
+        {side: bootstrap_cell_counts(counts[side], bootstrap_replicates, rng) for side in frames}
+        if bootstrap_replicates > 0
+        else None
+    )
+
+    groupings_of = [[a] for a in attributes] + ([attributes] if intersection and len(attributes) > 1 else [])
+    groupings, single_draws = [], []
+    for grouping in groupings_of:
+        labels, matrix = cells.membership(grouping)
+        figures, draws = _grouping_figures(
+            GROUP_SEPARATOR.join(grouping),
+            grouping,
+            labels,
+            {side: c @ matrix for side, c in counts.items()},
+            {side: r @ matrix for side, r in replicates.items()} if replicates is not None else None,
+            min_group_size,
+            target is not None,
+        )
+        groupings.append(figures)
+        if len(grouping) == 1:
+            single_draws.append((figures, draws))
+
+    headline = "dpd_synthetic" if target is not None else "representation_tvd"
+    score, interval = _module_score(single_draws, headline)
+    sizes["target_missing"] = (
+        {side: int(np.isnan(o).sum()) for side, o in outcomes.items()} if target is not None else None
+    )
+    return {
+        "groupings": groupings,
+        "sample_sizes": sizes,
+        "settings": settings,
+        "score": score,
+        "interval": interval,
+        "score_basis": headline,
+    }
+
+
+def _module_score(
+    single: list[tuple[dict[str, Any], dict[str, np.ndarray]]], headline: str
+) -> tuple[float | None, list[float] | None]:
+    """1 − the largest headline figure over the single attributes, with its joint bootstrap interval."""
+    values = [figures.get(headline) for figures, _ in single]
+    known = [v for v in values if v is not None]
+    if not known:
+        return None, None
+    score = 1.0 - max(known)
+    draws = [d[headline] for (figures, d) in single if figures.get(headline) is not None and headline in d]
+    if len(draws) != len(known):
+        return score, None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        worst = np.nanmax(np.column_stack(draws), axis=1)
+    bounds = centred_intervals([score], (1.0 - worst)[:, None])[0]
+    return score, bounds
