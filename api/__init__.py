@@ -1,4 +1,1 @@
-"""The HTTP API (`POST /audit`, FastAPI + Mangum on AWS Lambda): not built yet (DESIGN §7).
-
-It will call ``auditing.run_audit`` like the CLI does; nothing here yet.
-"""
+"""The HTTP API (DESIGN §7): FastAPI app ``api.main:app``, Lambda handler ``api.main:handler``."""

@@ -20,7 +20,8 @@ from auditing.io import LoadedTable, read_table
 from expectations import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL
 from expectations.metrics.distributions import column_kind
 
-TableInput = Union[pd.DataFrame, str, Path]
+#: A table as a DataFrame, a local file path, or a file already read (e.g. fetched by the API).
+TableInput = Union[pd.DataFrame, str, Path, LoadedTable]
 #: How many column names a message lists before it says "and N more".
 _LISTED_NAMES = 8
 
@@ -71,6 +72,8 @@ def _frame_fingerprint(frame: pd.DataFrame) -> str:
 
 
 def _load(value: TableInput, role: str) -> LoadedTable:
+    if isinstance(value, LoadedTable):
+        return value
     if isinstance(value, pd.DataFrame):
         if value.shape[1] == 0:
             raise InputError(f"the {role} DataFrame has no columns")

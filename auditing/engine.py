@@ -14,11 +14,11 @@ from typing import Any
 
 from auditing.batch import AuditBatch, TableInput, build_audit_batch
 from auditing.checkpoint import data_docs_page, open_context, result_dicts, run_checkpoint
-from auditing.errors import InputError
+from auditing.errors import InputError, UnknownColumn
 from auditing.parameters import AuditParameters
 from auditing.report import build_report
 from expectations import REAL_LABEL, SYNTHETIC_LABEL
-from expectations.metrics.errors import AuditDataError
+from expectations.metrics.errors import AuditDataError, MissingColumnError
 from expectations.metrics.fairness import check_fairness_inputs
 
 Progress = Callable[[str], None]
@@ -58,6 +58,8 @@ def check_fairness_settings(batch: AuditBatch, parameters: AuditParameters) -> N
             parameters.fairness_target,
             parameters.fairness_positive_label,
         )
+    except MissingColumnError as error:
+        raise UnknownColumn(str(error)) from None
     except AuditDataError as error:
         raise InputError(str(error)) from None
 

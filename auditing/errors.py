@@ -1,10 +1,55 @@
-"""Errors the engine raises for a caller to show (CLI exit 2, API 4xx)."""
+"""Errors the engine raises for a caller to show (CLI exit 2, API 4xx).
+
+Each input error has a stable ``kind``: the API turns it into the ``type`` of an RFC 9457 problem
+and its HTTP status. Messages name the file, column or limit, never a value from the data or a
+URL's query string.
+"""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class InputError(ValueError):
     """Bad input: names the file, column or limit, never a raw value from the data."""
+
+    kind: ClassVar[str] = "invalid-input"
+
+
+class BadLocation(InputError):
+    """An input location that is malformed or of a form this service never reads."""
+
+    kind: ClassVar[str] = "bad-location"
+
+
+class LocationNotAllowed(InputError):
+    """A well-formed location outside what this deployment may read (bucket, address, folder)."""
+
+    kind: ClassVar[str] = "not-allowed"
+
+
+class InputTooLarge(InputError):
+    """An input above a configured cap (bytes, rows or columns); the message names the cap."""
+
+    kind: ClassVar[str] = "too-large"
+
+
+class UnreadableInput(InputError):
+    """An input that is empty, truncated or neither CSV nor Parquet."""
+
+    kind: ClassVar[str] = "unreadable-file"
+
+
+class InputUnavailable(InputError):
+    """An input that could not be fetched (absent, refused, timed out, redirected)."""
+
+    kind: ClassVar[str] = "input-unavailable"
+
+
+class UnknownColumn(InputError):
+    """A named column (protected attribute, target) that the data does not have."""
+
+    kind: ClassVar[str] = "unknown-column"
 
 
 class UnregisteredExpectationError(RuntimeError):

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from auditing.errors import InputError
+from auditing.errors import InputTooLarge, UnreadableInput
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -47,25 +47,36 @@ def _read_csv(path: Path, compressed: bool) -> pa.Table:
     return pa_csv.read_csv(path, convert_options=options)
 
 
-def read_table(path: str | Path, role: str) -> LoadedTable:
+def read_table(
+    path: str | Path,
+    role: str,
+    *,
+    display: str | None = None,
+    max_rows: int | None = None,
+    max_columns: int | None = None,
+) -> LoadedTable:
     """Read the ``role`` input (``real``, ``synthetic``, ``holdout``) from a local file.
 
     Parquet is recognised by its magic bytes, gzip by its header, anything else is read as CSV
-    (empty fields are missing values). Raises ``InputError`` naming the file for a missing,
-    empty or unreadable file, without quoting its content.
+    (empty fields are missing values). ``display`` names the input in messages and the report
+    (default: the path). Raises ``UnreadableInput`` naming the file for a missing, empty or
+    unreadable file, without quoting its content, and ``InputTooLarge`` above ``max_rows`` or
+    ``max_columns`` (a Parquet file's are checked from its footer before reading).
     """
     file = Path(path)
-    label = f"{role} data file '{path}'"
+    label = f"{role} data file '{display or path}'"
     if not file.exists():
-        raise InputError(f"{label} does not exist")
+        raise UnreadableInput(f"{label} does not exist")
     if not file.is_file():
-        raise InputError(f"{label} is not a file")
+        raise UnreadableInput(f"{label} is not a file")
     if file.stat().st_size == 0:
-        raise InputError(f"{label} is empty (0 bytes)")
+        raise UnreadableInput(f"{label} is empty (0 bytes)")
     with file.open("rb") as handle:
         head = handle.read(4)
     try:
         if head == PARQUET_MAGIC:
+            footer = pq.read_metadata(file)
+            _check_caps(label, footer.num_rows, footer.num_columns, max_rows, max_columns)
             table, file_format = pq.read_table(file), "parquet"
         else:
             compressed = head[:2] == GZIP_MAGIC
@@ -77,9 +88,17 @@ def read_table(path: str | Path, role: str) -> LoadedTable:
             if counts
             else "it is not valid CSV or Parquet"
         )
-        raise InputError(f"{label} could not be read: {detail}") from None
+        raise UnreadableInput(f"{label} could not be read: {detail}") from None
     if table.num_columns == 0:
-        raise InputError(f"{label} has no columns")
+        raise UnreadableInput(f"{label} has no columns")
     if table.num_rows == 0:
-        raise InputError(f"{label} has a header but no rows")
-    return LoadedTable(table.to_pandas(), sha256_file(file), file_format, file.name)
+        raise UnreadableInput(f"{label} has a header but no rows")
+    _check_caps(label, table.num_rows, table.num_columns, max_rows, max_columns)
+    return LoadedTable(table.to_pandas(), sha256_file(file), file_format, display or file.name)
+
+
+def _check_caps(label: str, rows: int, columns: int, max_rows: int | None, max_columns: int | None) -> None:
+    if max_columns is not None and columns > max_columns:
+        raise InputTooLarge(f"{label} has {columns:,} columns, above the cap of {max_columns:,} columns")
+    if max_rows is not None and rows > max_rows:
+        raise InputTooLarge(f"{label} has {rows:,} rows, above the cap of {max_rows:,} rows")

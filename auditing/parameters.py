@@ -51,7 +51,7 @@ class AuditParameters:
             raise ValueError(f"unknown module weight(s) {sorted(unknown)}; modules are {', '.join(MODULES)}")
         if any(w < 0 for w in self.weights.values()):
             raise ValueError("module weights must not be negative")
-        for name in _SHARES:
+        for name in SHARE_PARAMETERS:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
         for name, least in (
@@ -75,7 +75,7 @@ class AuditParameters:
 
 
 #: Parameters that are shares or scores, so between 0 and 1.
-_SHARES = (
+SHARE_PARAMETERS = (
     "fidelity_min_column_shapes_score",
     "fidelity_min_pair_trends_score",
     "privacy_max_copy_rate",

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from expectations.metrics.bootstrap import centred_intervals
-from expectations.metrics.errors import AuditDataError
+from expectations.metrics.errors import AuditDataError, MissingColumnError
 
 MISSING_GROUP = "(missing)"
 #: Joins the attribute values of an intersectional group and the attribute names of an intersection.
@@ -77,7 +77,7 @@ def check_fairness_inputs(
         absent = [c for c in [*attributes, *([target] if target else [])] if c not in frame.columns]
         if absent:
             kind = "target" if absent == [target] else "protected attribute"
-            raise AuditDataError(f"{kind} column(s) {', '.join(repr(c) for c in absent)} not in the {side} data")
+            raise MissingColumnError(f"{kind} column(s) {', '.join(repr(c) for c in absent)} not in the {side} data")
     if len(set(attributes)) != len(attributes):
         raise AuditDataError("a protected attribute is named twice")
     if target is None:

@@ -1,0 +1,111 @@
+"""Typed request, response and problem models of the HTTP API (DESIGN §5, §7).
+
+The seed's request fields (``synthetic_data_url``, ``real_data_url``, ``protected_attributes``)
+and report fields (``overall_score``, ``module_scores``, ``detailed_findings``) keep their names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from auditing.parameters import SHARE_PARAMETERS, AuditParameters
+
+Module = Literal["privacy", "fairness", "fidelity"]
+Location = Field(
+    min_length=1,
+    max_length=4096,
+    description="s3://bucket/key, a pre-signed S3 HTTPS URL, or a path in the local data folder",
+)
+
+#: Every share/score threshold of ``AuditParameters``, optional, between 0 and 1.
+Thresholds = create_model(
+    "Thresholds",
+    __config__=ConfigDict(extra="forbid"),
+    **{
+        name: (float | None, Field(None, ge=0.0, le=1.0, description=f"default {getattr(AuditParameters, name)}"))
+        for name in SHARE_PARAMETERS
+    },
+)
+
+
+class AuditRequest(BaseModel):
+    """One audit: where the data is, and how to judge it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    synthetic_data_url: str = Location
+    real_data_url: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="The generator's training data; every module compares the synthetic data with it.",
+    )
+    holdout_data_url: str | None = Field(
+        None, min_length=1, max_length=4096, description="Real rows the generator never saw (membership attack)."
+    )
+    protected_attributes: list[str] = Field(
+        default_factory=list, max_length=10, description="Protected attribute columns; empty: no fairness audit."
+    )
+    target_column: str | None = Field(None, min_length=1, max_length=256, description="Outcome column.")
+    positive_label: str | int | float | bool | None = Field(None, description="The target's positive value.")
+    min_group_size: int = Field(30, ge=1, le=1_000_000)
+    intersection: bool = True
+    thresholds: Thresholds = Field(default_factory=Thresholds)  # type: ignore[valid-type]
+    weights: dict[Module, float] | None = Field(None, description="Module weights in the overall score.")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    bootstrap_replicates: int = Field(200, ge=0, le=1_000)
+
+    def locations(self) -> dict[str, str]:
+        urls = {"real": self.real_data_url, "synthetic": self.synthetic_data_url, "holdout": self.holdout_data_url}
+        return {role: url for role, url in urls.items() if url is not None}
+
+    def parameters(self) -> AuditParameters:
+        """The audit parameters this request asks for (``ValueError`` for an inconsistent set)."""
+        chosen: dict[str, Any] = {
+            "fairness_protected_attributes": tuple(self.protected_attributes),
+            "fairness_target": self.target_column,
+            "fairness_positive_label": self.positive_label,
+            "fairness_min_group_size": self.min_group_size,
+            "fairness_intersection": self.intersection,
+            "seed": self.seed,
+            "bootstrap_replicates": self.bootstrap_replicates,
+            **{k: v for k, v in self.thresholds.model_dump().items() if v is not None},
+        }
+        if self.weights is not None:
+            chosen["weights"] = {**dict.fromkeys(("privacy", "fairness", "fidelity"), 1.0), **self.weights}
+        return AuditParameters(**chosen)
+
+
+class ModuleFinding(BaseModel):
+    risk_level: Literal["low", "medium", "high"] | None
+    message: str
+
+
+class ModuleScores(BaseModel):
+    privacy: float | None
+    fairness: float | None
+    fidelity: float | None
+
+
+class AuditReport(BaseModel):
+    """The report of DESIGN §5: the seed's fields, then the extensions (schema in ``auditing/report.schema.json``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    overall_score: float | None
+    module_scores: ModuleScores
+    detailed_findings: dict[Module, ModuleFinding]
+    success: bool
+    audit_id: str
+    data_docs_url: str | None = Field(description="A 15-minute link to the Data Docs validation page.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: a stable ``type`` per kind of error, never an input value or a stack trace."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] | None = None
