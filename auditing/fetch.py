@@ -270,10 +270,14 @@ def fetch_input(
     policy: InputPolicy,
     *,
     s3_client: Any = None,
-    resolver: Resolver = resolve_host,
-    opener: Opener = https_open,
+    resolver: Resolver | None = None,
+    opener: Opener | None = None,
 ) -> Path:
-    """Download a vetted location into ``folder`` (a local location is used in place)."""
+    """Download a vetted location into ``folder`` (a local location is used in place).
+
+    ``resolver`` and ``opener`` default to the real DNS lookup and HTTPS client (looked up at
+    call time, so a test can stand in for the network).
+    """
     name = _field(role)
     if isinstance(location, LocalLocation):
         if not location.path.is_file():
@@ -285,9 +289,9 @@ def fetch_input(
     started = time.monotonic()
     if isinstance(location, S3Location):
         return _fetch_s3(location, destination, name, policy, s3_client, started)
-    address = public_address(location.host, name, resolver)
+    address = public_address(location.host, name, resolver or resolve_host)
     try:
-        response = opener(address, location.host, location.path, policy.limits)
+        response = (opener or https_open)(address, location.host, location.path, policy.limits)
     except InputTooLarge:
         raise
     except Exception as error:  # noqa: BLE001 - network errors become one named, value-free answer

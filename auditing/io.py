@@ -17,6 +17,8 @@ from auditing.errors import InputTooLarge, UnreadableInput
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
+#: Formats people send by mistake, recognised so the answer can say so instead of parsing bytes.
+OTHER_MAGIC = {b"PK\x03\x04": "a ZIP archive (an Excel workbook?)", b"\x89PNG": "a PNG image", b"%PDF": "a PDF"}
 # pyarrow appends the offending row's text after this; we keep only the counts.
 _FIELD_COUNT = re.compile(r"Expected (\d+) columns?, got (\d+)")
 
@@ -73,6 +75,11 @@ def read_table(
         raise UnreadableInput(f"{label} is empty (0 bytes)")
     with file.open("rb") as handle:
         head = handle.read(4)
+        handle.seek(0)
+        start = handle.read(4096)
+    other = next((what for magic, what in OTHER_MAGIC.items() if head.startswith(magic)), None)
+    if other or (head != PARQUET_MAGIC and head[:2] != GZIP_MAGIC and b"\x00" in start):
+        raise UnreadableInput(f"{label} is {other or 'binary data'}, not CSV or Parquet")
     try:
         if head == PARQUET_MAGIC:
             footer = pq.read_metadata(file)
