@@ -17,8 +17,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from mangum import Mangum
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import problems
 from api.models import AuditReport, AuditRequest, Problem
@@ -37,7 +38,7 @@ _AUDIT_LOCK = threading.Lock()
 _PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": title, "content": {problems.MEDIA_TYPE: {}}}
     for status, title in {
-        400: "bad location",
+        400: "bad location, unreadable request body",
         403: "location not allowed",
         413: "an input above a cap",
         422: "invalid request, unreadable input, unknown column",
@@ -52,6 +53,7 @@ app = FastAPI(
 )
 app.add_exception_handler(InputError, problems.input_error)
 app.add_exception_handler(RequestValidationError, problems.invalid_request)
+app.add_exception_handler(StarletteHTTPException, problems.http_error)
 app.add_exception_handler(Exception, problems.internal_error)
 
 
@@ -116,11 +118,7 @@ def results(path: str) -> FileResponse:
     root = settings.local_results_dir.resolve() if settings.local_results_dir else None
     target = (root / path).resolve() if root else None
     if root is None or target is None or not target.is_relative_to(root) or not target.is_file():
-        return JSONResponse(  # type: ignore[return-value]
-            {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no such result"},
-            status_code=404,
-            media_type=problems.MEDIA_TYPE,
-        )
+        return problems.problem("not-found", "no such result")  # type: ignore[return-value]
     return FileResponse(target)
 
 

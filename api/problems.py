@@ -12,6 +12,7 @@ import logging
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from auditing.errors import InputError
 
@@ -30,6 +31,9 @@ KINDS: dict[str, tuple[int, str]] = {
     "unknown-column": (422, "A named column is not in the data"),
     "invalid-input": (422, "The inputs cannot be audited as asked"),
     "invalid-request": (422, "The request body is not valid"),
+    "bad-request": (400, "The request could not be read"),
+    "not-found": (404, "No such resource"),
+    "method-not-allowed": (405, "Method not allowed"),
     "internal-error": (500, "The audit failed"),
 }
 
@@ -55,6 +59,20 @@ async def invalid_request(_: Request, error: Exception) -> JSONResponse:
         for item in error.errors()
     ]
     return problem("invalid-request", "the request body does not match the AuditRequest schema", errors)
+
+
+_HTTP_KINDS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed"}
+
+
+async def http_error(_: Request, error: Exception) -> JSONResponse:
+    """Starlette's own errors (unparseable body, unknown path, wrong method) as problems too."""
+    assert isinstance(error, StarletteHTTPException)
+    kind = _HTTP_KINDS.get(error.status_code)
+    if kind is None:
+        return problem("internal-error", "the request could not be served")
+    response = problem(kind, KINDS[kind][1].lower())
+    response.headers.update(error.headers or {})
+    return response
 
 
 async def internal_error(_: Request, error: Exception) -> JSONResponse:
