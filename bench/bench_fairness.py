@@ -29,11 +29,8 @@ Run from the repository root: ``.venv/bin/python bench/bench_fairness.py [--data
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,20 +38,13 @@ import pandas as pd
 from fairlearn.metrics import MetricFrame, selection_rate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from timing import timed  # noqa: E402  (bench/ is the script folder)
+
 from expectations.metrics.fairness import fairness_profile  # noqa: E402
 
 TOLERANCE = 1e-12
 GROUPINGS = (["sex"], ["race"], ["sex", "race"])
 TARGET, LABEL, REPLICATES = "income", ">50K", 200
-
-
-def timed(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def fairlearn_figures(frames: dict[str, pd.DataFrame], n_boot: int | None) -> dict[tuple[str, str], dict[str, Any]]:

@@ -26,35 +26,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 from sdmetrics.single_table import DCROverfittingProtection  # noqa: E402
+from timing import timed  # noqa: E402  (bench/ is the script's folder, first on sys.path)
 
 from auditing.demo import population_sample  # noqa: E402
 from expectations.metrics.privacy import privacy_profile  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "adult"
-
-
-def timed(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median seconds over ``repeat`` runs, and the last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def compare_anonymeter(python: Path, data: Path, ours: float) -> None:

@@ -128,6 +128,26 @@ class AuditExpectation(BatchExpectation):
     def _error_block(details: dict[str, Any]) -> Any:
         return sentence("Not measured: $error", {"error": details["error"]}, {"classes": ["text-danger"]})
 
+    #: The part of its module's profile an expectation judges (``details["part"]`` of its result).
+    part: ClassVar[str] = ""
+
+    @classmethod
+    def _observed_details(cls, result: Any) -> Any:
+        """The details to render, or what the observed-value cell shows instead: '--' before a
+        run, the error, or why nothing was measured."""
+        details = cls._profile_part(result, cls.part)
+        if details is None:
+            return "--"
+        if "error" in details:
+            return cls._error_block(details)
+        if cls._nothing_to_show(details):
+            return sentence("Not measured: $reason.", {"reason": details["not_measured"]})
+        return details
+
+    @classmethod
+    def _nothing_to_show(cls, details: dict[str, Any]) -> bool:
+        return bool(details.get("not_measured"))
+
 
 def batch_sides(
     execution_engine: Any, metric_domain_kwargs: dict, metric_value_kwargs: dict

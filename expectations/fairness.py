@@ -62,7 +62,6 @@ class _FairnessExpectation(AuditExpectation):
     """
 
     audit_module: ClassVar[str] = "fairness"
-    part: ClassVar[str] = ""
     figure: ClassVar[str] = ""
     limit: ClassVar[str] = ""
     needs_target: ClassVar[bool] = True
@@ -142,16 +141,9 @@ class _FairnessExpectation(AuditExpectation):
         return [sentence(cls.template, params)]
 
     @classmethod
-    def _observed_details(cls, result: Any) -> Any:
-        """The details to render, or what to show instead ('--', an error, why nothing was measured)."""
-        details = cls._profile_part(result, cls.part)
-        if details is None:
-            return "--"
-        if "error" in details:
-            return cls._error_block(details)
-        if details.get("not_measured") and not details.get("groupings"):
-            return sentence("Not measured: $reason.", {"reason": details["not_measured"]})
-        return details
+    def _nothing_to_show(cls, details: dict[str, Any]) -> bool:
+        # A grouping table is still worth showing when only the verdict could not be reached.
+        return bool(details.get("not_measured")) and not details.get("groupings")
 
 
 def _suppression_findings(groupings: list[dict[str, Any]], min_group_size: int) -> list[dict[str, Any]]:

@@ -60,7 +60,6 @@ class _PrivacyExpectation(AuditExpectation):
     audit_module: ClassVar[str] = "privacy"
     #: The part of the privacy profile the expectation judges, the figure in it, its threshold
     #: kwarg, the sentence that states the rule, and why the part can be absent from a profile.
-    part: ClassVar[str] = ""
     observed: ClassVar[str] = ""
     limit: ClassVar[str] = ""
     template: ClassVar[str] = ""
@@ -116,18 +115,6 @@ class _PrivacyExpectation(AuditExpectation):
     def _sentence_params(cls, configuration: Any, result: Any) -> dict[str, Any]:
         names = ("synthetic_label", "real_label", "holdout_label", "source_column", cls.limit, "attack_sample")
         return cls._with_defaults(configuration_kwargs(configuration, result), names)
-
-    @classmethod
-    def _observed_details(cls, result: Any) -> Any:
-        """The details to render, or the text to show instead ('--', an error, the finding)."""
-        details = cls._profile_part(result, cls.part)
-        if details is None:
-            return "--"
-        if "error" in details:
-            return cls._error_block(details)
-        if details.get("not_measured"):
-            return sentence("Not measured: $reason.", {"reason": details["not_measured"]})
-        return details
 
 
 class ExpectSyntheticExactCopyRateToBeBelow(_PrivacyExpectation):
