@@ -17,6 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import boto3
+import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
@@ -116,6 +117,8 @@ def test_lambda_handler_audits_s3_inputs_and_links_data_docs(api_env, event_file
     answer = _invoke(event_file, _body())
     assert answer["statusCode"] == 200, answer["body"]
     report = json.loads(answer["body"])
+    schema = json.loads((Path(__file__).parents[1] / "auditing" / "report.schema.json").read_text())
+    jsonschema.validate(report, schema)
     assert set(report["module_scores"]) == {"privacy", "fairness", "fidelity"}
     assert report["detailed_findings"]["fidelity"]["risk_level"] == "low"
     assert report["module_scores"]["fairness"] is not None

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
@@ -207,6 +208,7 @@ def biased_run(adult_dir, tmp_path_factory) -> tuple[dict, int]:
 
 def test_adult_biased_set_is_flagged_for_sex_by_amplification(biased_run, chromium):
     report, exit_code = biased_run
+    jsonschema.validate(report, json.loads((Path(__file__).parents[1] / "auditing" / "report.schema.json").read_text()))
     finding = report["detailed_findings"]["fairness"]
     assert exit_code == 1 and finding["risk_level"] == "high"
     results = {r["type"]: r for r in report["modules"]["fairness"]["expectations"]}
