@@ -10,9 +10,6 @@ container pays for it once, in its init phase, not on every request.
 from __future__ import annotations
 
 import logging
-import tempfile
-import threading
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,17 +21,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import problems
 from api.models import AuditReport, AuditRequest, Problem
 from api.settings import Settings
-from auditing.engine import run_audit
 from auditing.errors import InputError
-from auditing.fetch import S3Location, check_location, fetch_input, s3_client_for
-from auditing.io import read_table
-from auditing.results import presigned_link, publish_locally, publish_to_s3
+from auditing.fetch import s3_client_for
+from auditing.parameters import AuditParameters
+from auditing.results import Published, presigned_link
+from auditing.service import audit_locations, vet_locations
 
 logging.getLogger("synth_audit.api").setLevel(logging.INFO)
 
-#: GX data contexts are not safe to run concurrently in one process (DESIGN §6); Lambda runs one
-#: request per container anyway, uvicorn's thread pool could run several.
-_AUDIT_LOCK = threading.Lock()
 _PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": title, "content": {problems.MEDIA_TYPE: {}}}
     for status, title in {
@@ -66,49 +60,29 @@ def health() -> dict[str, str]:
 def audit(body: AuditRequest, request: Request) -> dict[str, Any]:
     """Audit the synthetic data against the real data; answer the report with a Data Docs link."""
     settings = Settings.from_env()
+    parameters = request_parameters(body)
+    locations = vet_locations(body.locations(), settings.policy)
+    client = s3_client_for(settings.policy) if settings.results_bucket else None
+    done = audit_locations(
+        locations, parameters, settings.policy, settings.results_target, work_dir=settings.work_dir, s3_client=client
+    )
+    return {**done.report, "data_docs_url": data_docs_link(done.published, settings, request, client)}
+
+
+def request_parameters(body: AuditRequest) -> AuditParameters:
     try:
-        parameters = body.parameters()
+        return body.parameters()
     except ValueError as error:  # e.g. a target without a positive label
         raise InputError(str(error)) from None
-    # Every location is vetted before any is fetched: a refused one costs no download.
-    locations = {role: check_location(url, role, settings.policy) for role, url in body.locations().items()}
-    if settings.work_dir is not None:
-        settings.work_dir.mkdir(parents=True, exist_ok=True)
-    client = s3_client_for(settings.policy) if settings.results_bucket or _reads_s3(locations) else None
-    # Removed on every exit, errors included: a warm container must not keep one caller's data.
-    with tempfile.TemporaryDirectory(prefix="synth-audit-", dir=settings.work_dir) as work:
-        folder = Path(work)
-        tables = {}
-        for role, location in locations.items():
-            path = fetch_input(location, role, folder, settings.policy, s3_client=client)
-            limits = settings.policy.limits
-            tables[role] = read_table(
-                path, role, display=location.display(), max_rows=limits.max_rows, max_columns=limits.max_columns
-            )
-        with _AUDIT_LOCK:
-            outcome = run_audit(
-                tables["real"],
-                tables["synthetic"],
-                tables.get("holdout"),
-                out_dir=folder / "out",
-                parameters=parameters,
-            )
-        report = dict(outcome.report)
-        if settings.results_bucket:
-            published = publish_to_s3(outcome, client, settings.results_bucket, settings.results_prefix)
-            report["data_docs_url"] = presigned_link(
-                client, settings.results_bucket, published.page_key, settings.link_seconds
-            )
-        elif settings.local_results_dir is not None:
-            published = publish_locally(outcome, settings.local_results_dir)
-            report["data_docs_url"] = str(request.url_for("results", path=published.page_key))
-        else:
-            report["data_docs_url"] = None  # nowhere to keep the pages once the temp folder is gone
-    return report
 
 
-def _reads_s3(locations: dict[str, Any]) -> bool:
-    return any(isinstance(location, S3Location) for location in locations.values())
+def data_docs_link(published: Published | None, settings: Settings, request: Request, client: Any) -> str | None:
+    """A short-lived pre-signed link (S3), the app's own URL (local mode), or None (nowhere kept)."""
+    if published is None:
+        return None
+    if settings.results_bucket:
+        return presigned_link(client, settings.results_bucket, published.page_key, settings.link_seconds)
+    return str(request.url_for("results", path=published.page_key))
 
 
 @app.get("/results/{path:path}", name="results", include_in_schema=False)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditing.fetch import FetchLimits, InputPolicy
+from auditing.service import ResultsTarget
 
 PREFIX = "SYNTH_AUDIT_"
 
@@ -34,6 +35,10 @@ class Settings:
     local_results_dir: Path | None
     work_dir: Path | None
     link_seconds: int
+
+    @property
+    def results_target(self) -> ResultsTarget:
+        return ResultsTarget(self.results_bucket, self.results_prefix, self.local_results_dir)
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -24,7 +24,8 @@ LINK_SECONDS = 900
 class Published:
     """Where an audit's results went: the page's location and, for S3, its object key."""
 
-    page_key: str  # the validation page, relative to the audit's results folder
+    page_key: str  # the validation page: its S3 key, or its path below the local results folder
+    page_location: str  # s3://bucket/key of the page, or its local path
     report_location: str  # s3://bucket/key or a local path of report.json
 
 
@@ -61,7 +62,9 @@ def publish_to_s3(outcome: AuditOutcome, client: Any, bucket: str, prefix: str) 
         ContentType="application/json",
         ServerSideEncryption="AES256",
     )
-    return Published(f"{folder}/{page_key}", f"s3://{bucket}/{folder}/report.json")
+    return Published(
+        f"{folder}/{page_key}", f"s3://{bucket}/{folder}/{page_key}", f"s3://{bucket}/{folder}/report.json"
+    )
 
 
 def presigned_link(client: Any, bucket: str, key: str, seconds: int = LINK_SECONDS) -> str:
@@ -82,4 +85,4 @@ def publish_locally(outcome: AuditOutcome, results_dir: Path) -> Published:
     page_key = _page_key(outcome)
     stored = {**outcome.report, "data_docs_url": f"{outcome.report['audit_id']}/{page_key}"}
     (folder / "report.json").write_text(json.dumps(stored, indent=2, allow_nan=False) + "\n")
-    return Published(f"{outcome.report['audit_id']}/{page_key}", str(folder / "report.json"))
+    return Published(f"{outcome.report['audit_id']}/{page_key}", str(folder / page_key), str(folder / "report.json"))
