@@ -9,20 +9,25 @@ container pays for it once, in its init phase, not on every request.
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from mangum import Mangum
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import problems
-from api.models import AuditReport, AuditRequest, Problem
+from api.jobs import enqueue, job_store
+from api.models import AuditReport, AuditRequest, JobAccepted, JobStatus, Problem
 from api.settings import Settings
-from auditing.errors import InputError
+from auditing.errors import InputError, InputTooLarge
 from auditing.fetch import s3_client_for
+from auditing.jobs import JobRecord, new_job_id
 from auditing.parameters import AuditParameters
 from auditing.results import Published, presigned_link
 from auditing.service import audit_locations, vet_locations
@@ -38,6 +43,11 @@ _PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         422: "invalid request, unreadable input, unknown column",
         500: "the audit failed",
     }.items()
+}
+_JOB_RESPONSES = {
+    **_PROBLEM_RESPONSES,
+    404: {"model": Problem, "description": "no such job (or not yours)", "content": {problems.MEDIA_TYPE: {}}},
+    503: {"model": Problem, "description": "jobs not configured", "content": {problems.MEDIA_TYPE: {}}},
 }
 
 app = FastAPI(
@@ -61,12 +71,97 @@ def audit(body: AuditRequest, request: Request) -> dict[str, Any]:
     """Audit the synthetic data against the real data; answer the report with a Data Docs link."""
     settings = Settings.from_env()
     parameters = request_parameters(body)
-    locations = vet_locations(body.locations(), settings.policy)
-    client = s3_client_for(settings.policy) if settings.results_bucket else None
-    done = audit_locations(
-        locations, parameters, settings.policy, settings.results_target, work_dir=settings.work_dir, s3_client=client
+    # One request must finish inside API Gateway's 30 s: larger inputs belong to POST /audits.
+    limits = settings.policy.limits
+    sync_policy = replace(
+        settings.policy, limits=replace(limits, max_bytes=min(limits.max_bytes, settings.sync_max_bytes))
     )
+    locations = vet_locations(body.locations(), sync_policy)
+    client = s3_client_for(settings.policy) if settings.results_bucket else None
+    try:
+        done = audit_locations(
+            locations, parameters, sync_policy, settings.results_target, work_dir=settings.work_dir, s3_client=client
+        )
+    except InputTooLarge as error:
+        if settings.sync_max_bytes < limits.max_bytes and "bytes" in str(error):
+            raise InputTooLarge(
+                f"{error} for POST /audit; POST /audits audits inputs up to {limits.max_bytes:,} bytes asynchronously"
+            ) from None
+        raise
     return {**done.report, "data_docs_url": data_docs_link(done.published, settings, request, client)}
+
+
+def caller(request: Request) -> str:
+    """Who is calling, as API Gateway's authorizer identified them ('local' without one)."""
+    event = request.scope.get("aws.event") or {}
+    context = event.get("requestContext") or {}
+    authorizer = context.get("authorizer") or {}
+    iam = authorizer.get("iam") or {}
+    claims = (authorizer.get("jwt") or {}).get("claims") or {}
+    identity = context.get("identity") or {}
+    return str(iam.get("userArn") or claims.get("sub") or identity.get("userArn") or "local")
+
+
+@app.post("/audits", status_code=202, response_model=JobAccepted, responses=_JOB_RESPONSES)
+def submit_audit(body: AuditRequest, request: Request, response: Response) -> dict[str, Any]:
+    """Queue an audit of inputs too large for one request; poll ``status_url``."""
+    settings = Settings.from_env()
+    store = job_store(settings)
+    if store is None:
+        raise problems.JobsNotConfigured(
+            "set SYNTH_AUDIT_JOBS_TABLE and _JOBS_QUEUE_URL, or SYNTH_AUDIT_LOCAL_JOBS_DIR"
+        )
+    request_parameters(body)
+    locations = vet_locations(body.locations(), settings.policy)  # refused now, not in the worker
+    job_id = new_job_id()
+    inputs = {role: location.display() for role, location in locations.items()}
+    store.create(JobRecord(job_id=job_id, owner=caller(request), inputs=inputs))
+    enqueue(job_id, body.model_dump(mode="json"), settings)
+    status_url = str(request.url_for("audit_job", job_id=job_id))
+    response.headers["Location"] = status_url
+    return {"job_id": job_id, "status": "queued", "status_url": status_url}
+
+
+@app.get("/audits/{job_id}", name="audit_job", response_model=JobStatus, responses=_JOB_RESPONSES)
+def audit_job(job_id: str, request: Request) -> dict[str, Any]:
+    """A job's status; once it succeeded, its report with a freshly signed Data Docs link."""
+    settings = Settings.from_env()
+    store = job_store(settings)
+    if store is None:
+        raise problems.JobsNotConfigured("asynchronous audits are not configured here")
+    record = store.get(job_id) if job_id.isalnum() and len(job_id) <= 64 else None
+    if record is None or record.owner != caller(request):
+        raise problems.NoSuchJob("no such audit job")
+    answer: dict[str, Any] = {
+        "job_id": record.job_id,
+        "status": record.status,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "attempts": record.attempts,
+        "inputs": record.inputs,
+    }
+    if record.status == "succeeded" and record.report_location:
+        client = s3_client_for(settings.policy) if settings.results_bucket else None
+        report = stored_report(record.report_location, client)
+        published = Published(record.page_key or "", "", record.report_location)
+        answer["report"] = {**report, "data_docs_url": data_docs_link(published, settings, request, client)}
+    if record.status == "failed" and record.error:
+        kind = record.error.get("kind", "internal-error")
+        status, title = problems.KINDS.get(kind, problems.KINDS["internal-error"])
+        answer["problem"] = {
+            "type": problems.PROBLEM_BASE + kind,
+            "title": title,
+            "status": status,
+            "detail": record.error.get("detail", ""),
+        }
+    return answer
+
+
+def stored_report(location: str, client: Any) -> dict[str, Any]:
+    if location.startswith("s3://"):
+        bucket, _, key = location.removeprefix("s3://").partition("/")
+        return json.loads(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+    return json.loads(Path(location).read_text())
 
 
 def request_parameters(body: AuditRequest) -> AuditParameters:

@@ -109,3 +109,24 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[dict[str, str]] | None = None
+
+
+class JobAccepted(BaseModel):
+    """The answer to ``POST /audits``: the job is queued; poll ``status_url``."""
+
+    job_id: str
+    status: Literal["queued"]
+    status_url: str
+
+
+class JobStatus(BaseModel):
+    """A job as ``GET /audits/{job_id}`` shows it: the report once it succeeded, the problem if it failed."""
+
+    job_id: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    created_at: int = Field(description="milliseconds since the epoch")
+    updated_at: int
+    attempts: int
+    inputs: dict[str, str]
+    report: AuditReport | None = None
+    problem: Problem | None = None

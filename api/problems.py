@@ -35,6 +35,7 @@ KINDS: dict[str, tuple[int, str]] = {
     "not-found": (404, "No such resource"),
     "method-not-allowed": (405, "Method not allowed"),
     "internal-error": (500, "The audit failed"),
+    "not-configured": (503, "Asynchronous audits are not configured here"),
 }
 
 
@@ -79,3 +80,15 @@ async def internal_error(_: Request, error: Exception) -> JSONResponse:
     # The type only: a library's message may quote a data value.
     logger.error("audit failed: %s", type(error).__name__)
     return problem("internal-error", "the audit failed inside the service; nothing was stored")
+
+
+class JobsNotConfigured(InputError):
+    """Neither the AWS job settings nor a local jobs folder are set."""
+
+    kind = "not-configured"
+
+
+class NoSuchJob(InputError):
+    """No job with that id, or not the caller's (the answer does not say which)."""
+
+    kind = "not-found"

@@ -35,6 +35,18 @@ class Settings:
     local_results_dir: Path | None
     work_dir: Path | None
     link_seconds: int
+    sync_max_bytes: int = 50 * 1024 * 1024
+    jobs_table: str | None = None
+    jobs_queue_url: str | None = None
+    aws_endpoint_url: str | None = None
+    local_jobs_dir: Path | None = None
+    local_workers: int = 2
+    job_lease_seconds: float = 900.0
+    job_max_attempts: int = 2
+
+    @property
+    def jobs_on_aws(self) -> bool:
+        return bool(self.jobs_table and self.jobs_queue_url)
 
     @property
     def results_target(self) -> ResultsTarget:
@@ -66,4 +78,12 @@ class Settings:
             local_results_dir=Path(results_dir) if results_dir else None,
             work_dir=Path(work_dir) if work_dir else None,
             link_seconds=int(_number("LINK_SECONDS", 900)),
+            sync_max_bytes=int(_number("SYNC_MAX_BYTES", 50 * 1024 * 1024)),
+            jobs_table=_env("JOBS_TABLE"),
+            jobs_queue_url=_env("JOBS_QUEUE_URL"),
+            aws_endpoint_url=_env("AWS_ENDPOINT_URL"),
+            local_jobs_dir=Path(jobs_dir) if (jobs_dir := _env("LOCAL_JOBS_DIR")) else None,
+            local_workers=max(1, int(_number("LOCAL_WORKERS", 2))),
+            job_lease_seconds=_number("JOB_LEASE_SECONDS", 900.0),
+            job_max_attempts=max(1, int(_number("JOB_MAX_ATTEMPTS", 2))),
         )
