@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from mangum import Mangum
+from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import problems
@@ -192,5 +193,6 @@ def results(path: str) -> FileResponse:
 
 
 #: The Lambda entry point (REST v1, HTTP API v2 and Function URL events). Lifespan off: Mangum
-#: would otherwise run startup and shutdown on every invocation.
-handler = Mangum(app, lifespan="off")
+#: would otherwise run startup and shutdown on every invocation. Problem JSON is text too (Mangum
+#: would base64-encode a media type it does not know).
+handler = Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, problems.MEDIA_TYPE])

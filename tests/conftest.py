@@ -53,3 +53,27 @@ def chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     require(path is not None, "Debian's chromium is not installed (apt-get install chromium)")
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """A moto server on 127.0.0.1 (S3, SQS, DynamoDB) that boto3 reaches over real HTTP."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }.items():
+            patch.setenv(key, value)
+        yield f"http://127.0.0.1:{port}"
+    server.stop()

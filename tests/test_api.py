@@ -10,7 +10,6 @@ import copy
 import gzip
 import io
 import json
-import socket
 import time
 import urllib.request
 from pathlib import Path
@@ -32,46 +31,23 @@ SIGNED = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def s3_server():
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }.items():
-            patch.setenv(key, value)
-        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-        client.create_bucket(Bucket=INPUTS)
-        client.create_bucket(Bucket=RESULTS)
-        frames = demo_frames(seed=1)
-        small = {"real": frames["real"].head(1_500), "holdout": frames["holdout"].head(800)}
-        small["synthetic"] = frames["good"].head(1_500)
-        for role, frame in small.items():
-            client.put_object(Bucket=INPUTS, Key=f"demo/{role}.csv", Body=frame.to_csv(index=False).encode())
-        parquet = io.BytesIO()
-        small["synthetic"].to_parquet(parquet, index=False)
-        client.put_object(Bucket=INPUTS, Key="demo/synthetic-parquet.csv", Body=parquet.getvalue())  # mislabeled
-        client.put_object(
-            Bucket=INPUTS,
-            Key="demo/synthetic.csv.gz",
-            Body=gzip.compress(small["synthetic"].to_csv(index=False).encode()),
-        )
-        yield SimpleNamespace(endpoint=endpoint, client=client, frames=small, patch=patch)
-    server.stop()
+def s3_server(moto_endpoint):
+    client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=INPUTS)
+    client.create_bucket(Bucket=RESULTS)
+    frames = demo_frames(seed=1)
+    small = {"real": frames["real"].head(1_500), "holdout": frames["holdout"].head(800)}
+    small["synthetic"] = frames["good"].head(1_500)
+    for role, frame in small.items():
+        client.put_object(Bucket=INPUTS, Key=f"demo/{role}.csv", Body=frame.to_csv(index=False).encode())
+    parquet = io.BytesIO()
+    small["synthetic"].to_parquet(parquet, index=False)
+    client.put_object(Bucket=INPUTS, Key="demo/synthetic-parquet.csv", Body=parquet.getvalue())  # mislabeled
+    client.put_object(
+        Bucket=INPUTS, Key="demo/synthetic.csv.gz", Body=gzip.compress(small["synthetic"].to_csv(index=False).encode())
+    )
+    return SimpleNamespace(endpoint=moto_endpoint, client=client, frames=small)
 
 
 @pytest.fixture
@@ -350,3 +326,12 @@ def test_fetch_cap_counts_bytes_as_they_arrive_not_the_declared_length(tmp_path)
     limits = fetch.FetchLimits(max_bytes=100)
     with pytest.raises(fetch.InputTooLarge, match="cap of 100 bytes"):
         fetch.write_capped(iter([b"x" * 60, b"x" * 60]), tmp_path / "f", "synthetic_data_url", limits, time.monotonic())
+
+
+@pytest.mark.parametrize("event_file", ["api_gateway_rest_v1.json", "http_api_v2.json", "function_url.json"])
+def test_lambda_problem_answers_are_plain_problem_json(api_env, event_file):
+    answer = _invoke(event_file, _body(synthetic_data_url="file:///proc/self/environ"))
+    assert answer["statusCode"] == 400 and answer["isBase64Encoded"] is False
+    headers = {k.lower(): v for k, v in answer["headers"].items()}
+    assert headers["content-type"] == "application/problem+json"
+    assert json.loads(answer["body"])["type"].endswith("problem/bad-location")
