@@ -62,9 +62,29 @@ def test_function_role_reads_only_input_objects_and_writes_only_the_results_pref
     function = template["Resources"]["AuditFunction"]["Properties"]
     (policy,) = function["Policies"]
     statements = {s["Sid"]: s for s in policy["Statement"]}
-    assert set(statements) == {"ReadInputs", "WriteResults"}
+    assert set(statements) == {"ReadInputs", "WriteResults", "JobRecords", "QueueJobs"}
     assert statements["ReadInputs"]["Action"] == "s3:GetObject"
+    assert sorted(statements["JobRecords"]["Action"]) == ["dynamodb:GetItem", "dynamodb:PutItem"]
+    assert statements["QueueJobs"]["Action"] == "sqs:SendMessage"
     assert sorted(statements["WriteResults"]["Action"]) == ["s3:GetObject", "s3:PutObject"]
     assert statements["WriteResults"]["Resource"] == {"Fn::Sub": "${ResultsBucket.Arn}/audits/*"}
     assert function["PackageType"] == "Image" and function["ImageConfig"]["Command"] == ["api.main.handler"]
     assert function["Environment"]["Variables"]["SYNTH_AUDIT_RESULTS_PREFIX"] == "audits/"
+
+
+def test_worker_takes_one_job_at_a_time_and_dead_letters_after_two_failures(template):
+    resources = template["Resources"]
+    worker = resources["WorkerFunction"]["Properties"]
+    assert worker["ImageConfig"]["Command"] == ["api.worker.handler"]
+    jobs = worker["Events"]["Jobs"]["Properties"]
+    assert jobs["BatchSize"] == 1 and jobs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = resources["JobsQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 2 and queue["SqsManagedSseEnabled"] is True
+    assert worker["Environment"]["Variables"]["SYNTH_AUDIT_JOB_LEASE_SECONDS"] == str(worker["Timeout"])
+    (policy,) = worker["Policies"]
+    actions = {s["Sid"]: s["Action"] for s in policy["Statement"]}
+    assert sorted(actions["JobRecords"]) == ["dynamodb:GetItem", "dynamodb:UpdateItem"]  # never creates or deletes
+    assert actions["WriteResults"] == "s3:PutObject"
+    table = resources["JobsTable"]["Properties"]
+    assert table["SSESpecification"]["SSEEnabled"] and table["TimeToLiveSpecification"]["AttributeName"] == "expires_at"
