@@ -47,3 +47,58 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str
         if end in ("retry", "gave_up"):
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
+
+
+def sqs_event(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """The SQS event Lambda's event source mapping would build for one received message."""
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": queue_arn.split(":")[3] if queue_arn.count(":") >= 5 else "",
+            }
+        ]
+    }
+
+
+def poll(until_empty: bool = False) -> int:
+    """Run the worker outside Lambda: take messages from the queue and hand each to ``handler``.
+
+    Does what the event source mapping does (delete a message after a batch without failures,
+    leave it for redelivery otherwise), for a moto server or a container worker. Returns the
+    number of messages handled.
+    """
+    from api.jobs import aws_client
+
+    settings = Settings.from_env()
+    sqs = aws_client("sqs", settings)
+    queue = settings.jobs_queue_url
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    handled = 0
+    while True:
+        answer = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1, AttributeNames=["All"], WaitTimeSeconds=2)
+        messages = answer.get("Messages", [])
+        if not messages:
+            if until_empty:
+                return handled
+            continue
+        (message,) = messages
+        outcome = handler(sqs_event(message, arn), None)
+        if not outcome["batchItemFailures"]:
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+        handled += 1
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Run the audit job worker against the SQS queue.")
+    parser.add_argument("--until-empty", action="store_true", help="stop when the queue has no message")
+    print(f"handled {poll(parser.parse_args().until_empty)} message(s)")
