@@ -55,6 +55,7 @@ def execute(request: dict[str, Any], settings: Settings) -> JobResult:
         done.report["audit_id"],
         published.report_location if published else None,
         published.page_key if published else None,
+        {role: entry["sha256"] for role, entry in done.report["inputs"].items()},
     )
 
 

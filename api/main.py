@@ -140,6 +140,7 @@ def audit_job(job_id: str, request: Request) -> dict[str, Any]:
         "updated_at": record.updated_at,
         "attempts": record.attempts,
         "inputs": record.inputs,
+        "fingerprints": record.fingerprints,
     }
     if record.status == "succeeded" and record.report_location:
         client = s3_client_for(settings.policy) if settings.results_bucket else None

@@ -128,5 +128,6 @@ class JobStatus(BaseModel):
     updated_at: int
     attempts: int
     inputs: dict[str, str]
+    fingerprints: dict[str, str] | None = Field(None, description="sha256 of each input as read (once run)")
     report: AuditReport | None = None
     problem: Problem | None = None

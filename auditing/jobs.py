@@ -54,6 +54,7 @@ class JobRecord:
     started_at: int | None = None
     finished_at: int | None = None
     inputs: dict[str, str] = field(default_factory=dict)  # role -> location shown (no query string)
+    fingerprints: dict[str, str] | None = None  # role -> sha256 of the input as read
     audit_id: str | None = None
     report_location: str | None = None
     page_key: str | None = None
@@ -243,6 +244,7 @@ class JobResult:
     audit_id: str
     report_location: str | None
     page_key: str | None
+    fingerprints: dict[str, str] = field(default_factory=dict)
 
 
 #: How a run ended: ``done`` (succeeded or failed for good), ``skipped`` (finished or held by
@@ -292,6 +294,7 @@ def run_job(
             "audit_id": result.audit_id,
             "report_location": result.report_location,
             "page_key": result.page_key,
+            "fingerprints": result.fingerprints or None,
             "worker": worker() or None,
         },
     )

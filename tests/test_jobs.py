@@ -149,6 +149,8 @@ def test_adult_job_end_to_end_on_the_moto_server(deployed):
     status, answer = _http("GET", f"/audits/{job}")
     assert status == 200 and answer["status"] == "succeeded" and answer["attempts"] == 1
     report = answer["report"]
+    assert answer["fingerprints"] == {role: entry["sha256"] for role, entry in report["inputs"].items()}
+    assert answer["inputs"]["real"] == f"s3://{INPUTS}/adult/train.csv"
     assert report["detailed_findings"]["fairness"]["risk_level"] == "high"
     assert "bias amplification for sex +0.036" in report["detailed_findings"]["fairness"]["message"]
     with urllib.request.urlopen(report["data_docs_url"], timeout=30) as page:
