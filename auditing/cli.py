@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import replace
@@ -143,13 +144,22 @@ def _parameters(args: argparse.Namespace):
     return AuditParameters(**{k: v for k, v in chosen.items() if v is not None})
 
 
+def _stdout(text: str) -> None:
+    """Print to stdout; a reader that stopped early (``| head``) must not change the exit code."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Python would report the broken pipe again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _run_audit_command(args: argparse.Namespace, parameters, progress) -> int:
     from auditing.engine import run_audit
 
     outcome = run_audit(
         args.real, args.synthetic, args.holdout, out_dir=args.out, parameters=parameters, progress=progress
     )
-    print(json.dumps(outcome.report, indent=2) if args.json else summary_table(outcome.report))
+    _stdout(json.dumps(outcome.report, indent=2) if args.json else summary_table(outcome.report))
     print(f"report: {outcome.report_path}", file=sys.stderr)
     if outcome.data_docs_page:
         print(f"Data Docs: {outcome.data_docs_page}", file=sys.stderr)

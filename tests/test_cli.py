@@ -129,3 +129,12 @@ def test_demo_runs_a_good_and_a_poor_set_and_says_where_the_html_is(tmp_path):
     assert "== demo: poor synthetic set (FAIL) ==" in completed.stdout
     pages = [Path(line.split(": ", 1)[1]) for line in completed.stdout.splitlines() if line.startswith("Data Docs:")]
     assert len(pages) == 2 and all(page.is_file() and page.suffix == ".html" for page in pages)
+
+
+def test_a_reader_that_stops_early_does_not_change_the_exit_code(demo_files, tmp_path):
+    argv = audit_argv(demo_files["real"], demo_files["good"], tmp_path, "--bootstrap", "0")
+    process = subprocess.Popen([*CLI, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # like `| head` gone before the table is written: the write hits a closed pipe
+    errors = process.stderr.read()
+    process.wait(timeout=300)
+    assert process.returncode == 0 and "BrokenPipe" not in errors and "Traceback" not in errors
