@@ -165,7 +165,10 @@ def _local(location: str, name: str, policy: InputPolicy) -> LocalLocation:
     path = (root / location).resolve()  # resolves '..' and symbolic links before the check
     if not path.is_relative_to(root) or path == root:
         raise LocationNotAllowed(f"{name}: local paths must lie inside the configured data folder")
-    return LocalLocation(path, path.relative_to(root).as_posix())
+    shown = path.relative_to(root).as_posix()
+    if not path.is_file():  # said now, so a queued job does not fail later for it
+        raise InputUnavailable(f"{name}: '{shown}' is not a file in the data folder")
+    return LocalLocation(path, shown)
 
 
 Resolver = Callable[[str, int], list[str]]
