@@ -14,11 +14,16 @@ import pandas as pd
 from great_expectations.compatibility import pydantic
 from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.core.suite_parameters import SuiteParameterDict
-from great_expectations.expectations.expectation import BatchExpectation
+from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.expectations.expectation import BatchExpectation, render_suite_parameter_string
+from great_expectations.expectations.metrics.metric_provider import metric_value
+from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
+from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
+from great_expectations.render.renderer.renderer import renderer
 
 from expectations.metrics.errors import AuditDataError
 from expectations.metrics.sources import split_sources
-from expectations.rendering import sentence
+from expectations.rendering import configuration_kwargs, sentence
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +135,29 @@ class AuditExpectation(BatchExpectation):
 
     #: The part of its module's profile an expectation judges (``details["part"]`` of its result).
     part: ClassVar[str] = ""
+    #: The threshold kwarg, and the rule as a sentence with ``$name`` for the kwargs named in
+    #: ``sentence_kwargs`` and the threshold.
+    limit: ClassVar[str] = ""
+    template: ClassVar[str] = ""
+    sentence_kwargs: ClassVar[Tuple[str, ...]] = ("synthetic_label", "real_label", "source_column")
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    @render_suite_parameter_string
+    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        names = (*cls.sentence_kwargs, *((cls.limit,) if cls.limit else ()))
+        return [sentence(cls.template, cls._with_defaults(configuration_kwargs(configuration, result), names))]
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
+    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        details = cls._observed_details(result)
+        return cls._observed_block(details, result) if isinstance(details, dict) else details
+
+    @classmethod
+    def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
+        """The observed-value cell of a measured result (subclasses draw their figures)."""
+        raise NotImplementedError
 
     @classmethod
     def _observed_details(cls, result: Any) -> Any:
@@ -211,3 +239,29 @@ def profile_from_batch(
         )
 
     return guarded_metric(compute, family)
+
+
+class AuditProfileMetric(TableMetricProvider):
+    """A module's one shared metric on pandas: split the batch, call ``profile``, guard the call.
+
+    A subclass names the metric (``metric_name``, ``value_keys``), its ``family`` for messages,
+    the pure ``profile`` function, and which value kwargs reach it as counts or as settings
+    (``profile_from_batch``). Without a ``metric_name`` this base registers nothing.
+    """
+
+    family: ClassVar[str] = ""
+    profile: ClassVar[Callable[..., dict[str, Any]]]
+    count_keys: ClassVar[Tuple[str, ...]] = RANDOM_KEYS
+    setting_keys: ClassVar[Tuple[str, ...]] = ()
+
+    @metric_value(engine=PandasExecutionEngine)
+    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+        return profile_from_batch(
+            execution_engine,
+            metric_domain_kwargs,
+            metric_value_kwargs,
+            cls.family,
+            cls.profile,
+            cls.count_keys,
+            cls.setting_keys,
+        )

@@ -14,16 +14,17 @@ from typing import Any, ClassVar, List, Tuple, Union
 
 from great_expectations.compatibility import pydantic
 from great_expectations.core.suite_parameters import SuiteParameterDict
-from great_expectations.execution_engine import PandasExecutionEngine
-from great_expectations.expectations.expectation import render_suite_parameter_string
-from great_expectations.expectations.metrics.metric_provider import metric_value
-from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
-from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
-from great_expectations.render.renderer.renderer import renderer
 
-from expectations.base import RANDOM_KEYS, SIDE_KEYS, AuditExpectation, at_least, profile_from_batch, unit_interval
+from expectations.base import (
+    RANDOM_KEYS,
+    SIDE_KEYS,
+    AuditExpectation,
+    AuditProfileMetric,
+    at_least,
+    unit_interval,
+)
 from expectations.metrics.fairness import fairness_profile
-from expectations.rendering import configuration_kwargs, container, grouped_bar_chart, interval, sentence, table
+from expectations.rendering import container, grouped_bar_chart, interval, sentence, table
 
 FAIRNESS_PROFILE = "table.synth_audit.fairness_profile"
 SETTING_KEYS: Tuple[str, ...] = ("protected_attributes", "target", "positive_label", "intersection")
@@ -31,23 +32,15 @@ PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, *RANDOM_KEYS, *SETTING_KEYS, "min_g
 NEEDS_TARGET = "demographic parity and bias amplification need a target column and its positive label"
 
 
-class FairnessProfile(TableMetricProvider):
+class FairnessProfile(AuditProfileMetric):
     """Group sizes and positive rates per protected attribute and intersection, computed once."""
 
     metric_name = FAIRNESS_PROFILE
     value_keys = PROFILE_KEYS
-
-    @metric_value(engine=PandasExecutionEngine)
-    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
-        return profile_from_batch(
-            execution_engine,
-            metric_domain_kwargs,
-            metric_value_kwargs,
-            "fairness",
-            fairness_profile,
-            (*RANDOM_KEYS, "min_group_size"),
-            SETTING_KEYS,
-        )
+    family = "fairness"
+    profile = staticmethod(fairness_profile)
+    count_keys = (*RANDOM_KEYS, "min_group_size")
+    setting_keys = SETTING_KEYS
 
 
 def _signed(value: float | None) -> str:
@@ -63,9 +56,16 @@ class _FairnessExpectation(AuditExpectation):
 
     audit_module: ClassVar[str] = "fairness"
     figure: ClassVar[str] = ""
-    limit: ClassVar[str] = ""
     needs_target: ClassVar[bool] = True
-    template: ClassVar[str] = ""
+    sentence_kwargs: ClassVar[Tuple[str, ...]] = (
+        "synthetic_label",
+        "real_label",
+        "source_column",
+        "protected_attributes",
+        "target",
+        "positive_label",
+        "min_group_size",
+    )
 
     protected_attributes: Union[List[str], SuiteParameterDict, None] = pydantic.Field(
         None, description="Protected attribute columns (none: the fairness audit does not run)."
@@ -124,23 +124,6 @@ class _FairnessExpectation(AuditExpectation):
         return {"success": bool(passes), "result": {"observed_value": observed, "details": details}}
 
     @classmethod
-    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
-    @render_suite_parameter_string
-    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        names = (
-            "synthetic_label",
-            "real_label",
-            "source_column",
-            "protected_attributes",
-            "target",
-            "positive_label",
-            "min_group_size",
-            cls.limit,
-        )
-        params = cls._with_defaults(configuration_kwargs(configuration, result), names)
-        return [sentence(cls.template, params)]
-
-    @classmethod
     def _nothing_to_show(cls, details: dict[str, Any]) -> bool:
         # A grouping table is still worth showing when only the verdict could not be reached.
         return bool(details.get("not_measured")) and not details.get("groupings")
@@ -197,11 +180,7 @@ class ExpectSyntheticDemographicParityDifferenceToBeBelow(_FairnessExpectation):
     )
 
     @classmethod
-    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
-    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        details = cls._observed_details(result)
-        if not isinstance(details, dict):
-            return details
+    def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
         sizes = details["sample_sizes"]
         summary = sentence(
             "Largest demographic parity difference in the synthetic rows: $dpd. Rows: $real real, $synthetic "
@@ -292,11 +271,7 @@ class ExpectSyntheticBiasAmplificationToBeBelow(_FairnessExpectation):
         return grouping["amplification"] > limit and (bounds is None or bounds[0] > 0.0)
 
     @classmethod
-    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
-    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        details = cls._observed_details(result)
-        if not isinstance(details, dict):
-            return details
+    def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
         summary = sentence(
             "Largest amplification $amplification (positive: the synthetic data widens the real gap; negative: "
             "it narrows it).",
@@ -348,11 +323,7 @@ class ExpectSyntheticGroupRepresentationToMatchReal(_FairnessExpectation):
         return verdict
 
     @classmethod
-    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
-    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        details = cls._observed_details(result)
-        if not isinstance(details, dict):
-            return details
+    def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
         summary = sentence("Largest representation TVD $tvd.", {"tvd": result.result["observed_value"]})
         shares = [
             [g["attribute"], row["group"], row.get("real_share"), row["synthetic_share"], row.get("representation")]

@@ -11,14 +11,18 @@ from typing import Any, ClassVar, Tuple, Union
 
 from great_expectations.compatibility import pydantic
 from great_expectations.core.suite_parameters import SuiteParameterDict
-from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import render_suite_parameter_string
-from great_expectations.expectations.metrics.metric_provider import metric_value
-from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
-from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
+from great_expectations.render import LegacyRendererType
 from great_expectations.render.renderer.renderer import renderer
 
-from expectations.base import RANDOM_KEYS, SIDE_KEYS, AuditExpectation, at_least, profile_from_batch, unit_interval
+from expectations.base import (
+    RANDOM_KEYS,
+    SIDE_KEYS,
+    AuditExpectation,
+    AuditProfileMetric,
+    at_least,
+    unit_interval,
+)
 from expectations.metrics.fidelity import fidelity_profile
 from expectations.rendering import configuration_kwargs, container, grouped_bar_chart, interval, sentence, table
 
@@ -28,22 +32,14 @@ PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, *RANDOM_KEYS, "n_bins")
 SHOWN_PAIRS = 10
 
 
-class FidelityProfile(TableMetricProvider):
+class FidelityProfile(AuditProfileMetric):
     """Column shapes, pair trends and noise floor of the synthetic rows against the real rows."""
 
     metric_name = FIDELITY_PROFILE
     value_keys = PROFILE_KEYS
-
-    @metric_value(engine=PandasExecutionEngine)
-    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
-        return profile_from_batch(
-            execution_engine,
-            metric_domain_kwargs,
-            metric_value_kwargs,
-            "fidelity",
-            fidelity_profile,
-            (*RANDOM_KEYS, "n_bins"),
-        )
+    family = "fidelity"
+    profile = staticmethod(fidelity_profile)
+    count_keys = (*RANDOM_KEYS, "n_bins")
 
 
 class _FidelityExpectation(AuditExpectation):
@@ -70,6 +66,8 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
     set, no column's TVD exceeds it. The observed value carries per-column TVD and KS and, when
     the batch holds holdout rows, the same figures for train vs holdout (the noise floor).
     """
+
+    part: ClassVar[str] = "column_shapes"
 
     max_column_tvd: Union[float, SuiteParameterDict, None] = pydantic.Field(
         None, description="Highest TVD allowed for any single column (off when None)."
@@ -120,13 +118,7 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
         return [sentence(template, params)]
 
     @classmethod
-    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
-    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        details = cls._profile_part(result, "column_shapes")
-        if details is None:
-            return "--"
-        if "error" in details:
-            return cls._error_block(details)
+    def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
         sizes = details["sample_sizes"]
         with_holdout = details.get("noise_floor") is not None
         summary = sentence(
@@ -176,6 +168,8 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
     when the score is at least ``min_score``.
     """
 
+    part: ClassVar[str] = "pair_trends"
+
     metric_dependencies: ClassVar[Tuple[str, ...]] = (FIDELITY_PROFILE,)
     success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "min_score")
 
@@ -210,13 +204,7 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
         ]
 
     @classmethod
-    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
-    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        details = cls._profile_part(result, "pair_trends")
-        if details is None:
-            return "--"
-        if "error" in details:
-            return cls._error_block(details)
+    def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
         with_holdout = details.get("noise_floor") is not None
         summary = sentence(
             "Pair-trends score $score (95% interval $interval) over $n_pairs column pairs"

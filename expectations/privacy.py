@@ -12,16 +12,17 @@ from typing import Any, ClassVar, Tuple, Union
 
 from great_expectations.compatibility import pydantic
 from great_expectations.core.suite_parameters import SuiteParameterDict
-from great_expectations.execution_engine import PandasExecutionEngine
-from great_expectations.expectations.expectation import render_suite_parameter_string
-from great_expectations.expectations.metrics.metric_provider import metric_value
-from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
-from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
-from great_expectations.render.renderer.renderer import renderer
 
-from expectations.base import RANDOM_KEYS, SIDE_KEYS, AuditExpectation, at_least, profile_from_batch, unit_interval
+from expectations.base import (
+    RANDOM_KEYS,
+    SIDE_KEYS,
+    AuditExpectation,
+    AuditProfileMetric,
+    at_least,
+    unit_interval,
+)
 from expectations.metrics.privacy import privacy_profile
-from expectations.rendering import configuration_kwargs, container, interval, sentence, table
+from expectations.rendering import container, interval, sentence, table
 
 PRIVACY_PROFILE = "table.synth_audit.privacy_profile"
 PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, *RANDOM_KEYS, "attack_sample", "dcr_sample", "top_categories")
@@ -32,22 +33,14 @@ NEEDS_HOLDOUT = (
 )
 
 
-class PrivacyProfile(TableMetricProvider):
+class PrivacyProfile(AuditProfileMetric):
     """Exact copies, nearest-neighbour distances and the membership attack, computed once."""
 
     metric_name = PRIVACY_PROFILE
     value_keys = PROFILE_KEYS
-
-    @metric_value(engine=PandasExecutionEngine)
-    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
-        return profile_from_batch(
-            execution_engine,
-            metric_domain_kwargs,
-            metric_value_kwargs,
-            "privacy",
-            privacy_profile,
-            (*RANDOM_KEYS, "attack_sample", "dcr_sample", "top_categories"),
-        )
+    family = "privacy"
+    profile = staticmethod(privacy_profile)
+    count_keys = (*RANDOM_KEYS, "attack_sample", "dcr_sample", "top_categories")
 
 
 def _percent(value: float | None) -> str:
@@ -58,11 +51,15 @@ class _PrivacyExpectation(AuditExpectation):
     """Kwargs shared by the privacy expectations (abstract)."""
 
     audit_module: ClassVar[str] = "privacy"
-    #: The part of the privacy profile the expectation judges, the figure in it, its threshold
-    #: kwarg, the sentence that states the rule, and why the part can be absent from a profile.
+    #: The figure of its profile part the expectation judges, and why the part can be absent.
     observed: ClassVar[str] = ""
-    limit: ClassVar[str] = ""
-    template: ClassVar[str] = ""
+    sentence_kwargs: ClassVar[Tuple[str, ...]] = (
+        "synthetic_label",
+        "real_label",
+        "holdout_label",
+        "source_column",
+        "attack_sample",
+    )
     absent_reason: ClassVar[str] = ""
 
     attack_sample: Union[int, SuiteParameterDict] = pydantic.Field(
@@ -88,12 +85,6 @@ class _PrivacyExpectation(AuditExpectation):
         value = profile[self.part][self.observed]
         return self._judge(metrics, value, value <= self._get_success_kwargs()[self.limit])
 
-    @classmethod
-    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
-    @render_suite_parameter_string
-    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        return [sentence(cls.template, cls._sentence_params(configuration, result))]
-
     def _judge(self, metrics: dict[str, Any], observed: Any, passes: bool, **extra: Any) -> dict[str, Any]:
         profile = metrics[PRIVACY_PROFILE]
         thresholds = {self.limit: self._get_success_kwargs()[self.limit]}
@@ -110,11 +101,6 @@ class _PrivacyExpectation(AuditExpectation):
         findings = [{"kind": "not_measured", "message": reason}] if reason == NEEDS_HOLDOUT else []
         extra = {"not_measured": reason, **({"findings": findings} if findings else {})}
         return self._judge(metrics, None, True, **extra)
-
-    @classmethod
-    def _sentence_params(cls, configuration: Any, result: Any) -> dict[str, Any]:
-        names = ("synthetic_label", "real_label", "holdout_label", "source_column", cls.limit, "attack_sample")
-        return cls._with_defaults(configuration_kwargs(configuration, result), names)
 
 
 class ExpectSyntheticExactCopyRateToBeBelow(_PrivacyExpectation):
@@ -140,11 +126,7 @@ class ExpectSyntheticExactCopyRateToBeBelow(_PrivacyExpectation):
     )
 
     @classmethod
-    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
-    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        details = cls._observed_details(result)
-        if not isinstance(details, dict):
-            return details
+    def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
         copies, sizes = details["exact_copies"], details["sample_sizes"]
         holdout = copies["holdout_rate"]
         return sentence(
@@ -189,11 +171,7 @@ class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
     )
 
     @classmethod
-    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
-    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        details = cls._observed_details(result)
-        if not isinstance(details, dict):
-            return details
+    def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
         bounds = details["intervals"]
         summary = sentence(
             "Advantage $advantage $interval: best-threshold balanced accuracy $accuracy against 50% by chance "
@@ -239,11 +217,7 @@ class ExpectSyntheticDcrShareToBeBelow(_PrivacyExpectation):
     )
 
     @classmethod
-    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
-    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        details = cls._observed_details(result)
-        if not isinstance(details, dict):
-            return details
+    def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
         return sentence(
             "Closer to training: $share $interval of $synthetic synthetic rows, against $train training and $holdout "
             "holdout rows.",
@@ -281,11 +255,7 @@ class ExpectSyntheticRowsNotCloserThanRealNeighbours(_PrivacyExpectation):
     )
 
     @classmethod
-    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
-    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        details = cls._observed_details(result)
-        if not isinstance(details, dict):
-            return details
+    def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
         summary = sentence(
             "Too close: $share $interval of $synthetic synthetic rows (about 0.05 expected). " + NEEDS_HOLDOUT + ".",
             {
