@@ -6,6 +6,7 @@ import great_expectations as gx
 import pytest
 from great_expectations.compatibility.pydantic import ValidationError
 
+import expectations
 import expectations.fidelity as fidelity_module
 from auditing.batch import build_audit_batch
 from auditing.parameters import AuditParameters
@@ -88,3 +89,43 @@ def test_report_message_names_the_column_over_the_limit(poor_batch):
     message = report["detailed_findings"]["fidelity"]["message"]
     assert message.startswith("Fidelity column shapes: column(s) hours_per_week, earnings exceed the maximum TVD 0.300")
     assert report["detailed_findings"]["fidelity"]["risk_level"] == "high"
+
+
+def _fairness_kwargs() -> dict:
+    return {"protected_attributes": ["sex", "region"], "target": "outcome", "positive_label": "yes"}
+
+
+@pytest.mark.parametrize(
+    ("provider", "suite"),
+    [
+        (
+            "PrivacyProfile",
+            lambda: [
+                expectations.ExpectSyntheticExactCopyRateToBeBelow(max_copy_rate=0.5),
+                expectations.ExpectSyntheticMembershipAdvantageToBeBelow(max_advantage=0.05),
+                expectations.ExpectSyntheticDcrShareToBeBelow(max_dcr_share=0.9),
+                expectations.ExpectSyntheticRowsNotCloserThanRealNeighbours(),
+            ],
+        ),
+        (
+            "FairnessProfile",
+            lambda: [
+                expectations.ExpectSyntheticDemographicParityDifferenceToBeBelow(max_dpd=0.5, **_fairness_kwargs()),
+                expectations.ExpectSyntheticDemographicParityDifferenceToBeBelow(max_dpd=0.01, **_fairness_kwargs()),
+                expectations.ExpectSyntheticBiasAmplificationToBeBelow(**_fairness_kwargs()),
+                expectations.ExpectSyntheticGroupRepresentationToMatchReal(**_fairness_kwargs()),
+            ],
+        ),
+    ],
+)
+def test_each_module_computes_its_profile_once_for_all_its_expectations(poor_batch, monkeypatch, provider, suite):
+    import expectations.fairness
+    import expectations.privacy
+
+    module = expectations.privacy if provider == "PrivacyProfile" else expectations.fairness
+    metric = getattr(module, provider)
+    calls, original = [], metric.profile
+    monkeypatch.setattr(metric, "profile", staticmethod(lambda *a, **k: calls.append(1) or original(*a, **k)))
+    result = _validate(poor_batch.frame, *suite())
+    assert len(calls) == 1 and result.statistics["evaluated_expectations"] == 4
+    assert all(r.result["details"]["module_score"] is not None for r in result.results)
