@@ -77,6 +77,39 @@ def test_adult_figures_equal_fairlearn(adult):
             assert grouping[f"ratio_{side}"] == pytest.approx(expected_ratio, abs=1e-12)
     sex = profile["groupings"][0]
     assert round(sex["dpd_synthetic"], 3) == 0.232 and round(sex["dpd_real"], 3) == 0.196
+    # The module score the report shows: 1 − the largest single-attribute DPD, by fairlearn.
+    y = (biased["income"] == ">50K").astype(int)
+    worst = max(demographic_parity_difference(y, y, sensitive_features=biased[a]) for a in ("sex", "race"))
+    assert profile["score"] == pytest.approx(1 - worst, abs=1e-12)
+    # Representation: TVD of the group shares, computed here directly with pandas.
+    for grouping in profile["groupings"]:
+        attributes = grouping["attributes"]
+        shares = [frame.groupby(attributes).size() / len(frame) for frame in (train, biased)]
+        expected = 0.5 * shares[0].sub(shares[1], fill_value=0).abs().sum()
+        assert grouping["representation_tvd"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_dpd_and_amplification_intervals_cover_the_population_figures():
+    """Two populations with known group rates: the 95% intervals cover the true DPD of the
+    synthetic population and the true amplification in at least 90 of 100 draws."""
+    true_dpd_real, true_dpd_synthetic = 0.5 - 0.3, 0.5 - 0.2  # _people's rates, east excluded below
+    covered = {"dpd_synthetic": 0, "amplification": 0}
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        real, synthetic = _people(2_000, rng), _people(2_000, rng, female_rate=0.2)
+        profile = fairness_profile(
+            real[real.region != "east"],
+            synthetic[synthetic.region != "east"],
+            protected_attributes=["sex"],
+            target="y",
+            positive_label="yes",
+            seed=seed,
+        )
+        bounds = profile["groupings"][0]["intervals"]
+        truth = {"dpd_synthetic": true_dpd_synthetic, "amplification": true_dpd_synthetic - true_dpd_real}
+        for key in covered:
+            covered[key] += bounds[key][0] <= truth[key] <= bounds[key][1]
+    assert covered["dpd_synthetic"] >= 90 and covered["amplification"] >= 90, covered
 
 
 def test_small_groups_are_listed_but_do_not_decide_and_their_rates_stay_hidden(tmp_path):
