@@ -30,25 +30,32 @@ from auditing.errors import InputError, InputTooLarge
 from auditing.fetch import s3_client_for
 from auditing.jobs import JobRecord, new_job_id
 from auditing.parameters import AuditParameters
-from auditing.results import Published, presigned_link
+from auditing.results import presigned_link
 from auditing.service import audit_locations, vet_locations
 
 logging.getLogger("synth_audit.api").setLevel(logging.INFO)
 
-_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": title, "content": {problems.MEDIA_TYPE: {}}}
-    for status, title in {
+
+def _problem_responses(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for problem answers: status → what it means."""
+    return {
+        status: {"model": Problem, "description": text, "content": {problems.MEDIA_TYPE: {}}}
+        for status, text in described.items()
+    }
+
+
+_PROBLEM_RESPONSES = _problem_responses(
+    {
         400: "bad location, unreadable request body",
         403: "location not allowed",
         413: "an input above a cap",
         422: "invalid request, unreadable input, unknown column",
         500: "the audit failed",
-    }.items()
-}
+    }
+)
 _JOB_RESPONSES = {
     **_PROBLEM_RESPONSES,
-    404: {"model": Problem, "description": "no such job (or not yours)", "content": {problems.MEDIA_TYPE: {}}},
-    503: {"model": Problem, "description": "jobs not configured", "content": {problems.MEDIA_TYPE: {}}},
+    **_problem_responses({404: "no such job (or not yours)", 503: "jobs not configured"}),
 }
 
 app = FastAPI(
@@ -84,12 +91,14 @@ def audit(body: AuditRequest, request: Request) -> dict[str, Any]:
             locations, parameters, sync_policy, settings.results_target, work_dir=settings.work_dir, s3_client=client
         )
     except InputTooLarge as error:
-        if settings.sync_max_bytes < limits.max_bytes and "bytes" in str(error):
+        if error.limit == "bytes" and settings.sync_max_bytes < limits.max_bytes:
             raise InputTooLarge(
-                f"{error} for POST /audit; POST /audits audits inputs up to {limits.max_bytes:,} bytes asynchronously"
+                f"{error} for POST /audit; POST /audits audits inputs up to {limits.max_bytes:,} bytes asynchronously",
+                "bytes",
             ) from None
         raise
-    return {**done.report, "data_docs_url": data_docs_link(done.published, settings, request, client)}
+    page_key = done.published.page_key if done.published else None
+    return {**done.report, "data_docs_url": data_docs_link(page_key, settings, request, client)}
 
 
 def caller(request: Request) -> str:
@@ -145,8 +154,7 @@ def audit_job(job_id: str, request: Request) -> dict[str, Any]:
     if record.status == "succeeded" and record.report_location:
         client = s3_client_for(settings.policy) if settings.results_bucket else None
         report = stored_report(record.report_location, client)
-        published = Published(record.page_key or "", "", record.report_location)
-        answer["report"] = {**report, "data_docs_url": data_docs_link(published, settings, request, client)}
+        answer["report"] = {**report, "data_docs_url": data_docs_link(record.page_key, settings, request, client)}
     if record.status == "failed" and record.error:
         kind = record.error.get("kind", "internal-error")
         status, title = problems.KINDS.get(kind, problems.KINDS["internal-error"])
@@ -173,13 +181,13 @@ def request_parameters(body: AuditRequest) -> AuditParameters:
         raise InputError(str(error)) from None
 
 
-def data_docs_link(published: Published | None, settings: Settings, request: Request, client: Any) -> str | None:
+def data_docs_link(page_key: str | None, settings: Settings, request: Request, client: Any) -> str | None:
     """A short-lived pre-signed link (S3), the app's own URL (local mode), or None (nowhere kept)."""
-    if published is None:
+    if page_key is None:
         return None
     if settings.results_bucket:
-        return presigned_link(client, settings.results_bucket, published.page_key, settings.link_seconds)
-    return str(request.url_for("results", path=published.page_key))
+        return presigned_link(client, settings.results_bucket, page_key, settings.link_seconds)
+    return str(request.url_for("results", path=page_key))
 
 
 @app.get("/results/{path:path}", name="results", include_in_schema=False)

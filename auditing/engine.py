@@ -20,6 +20,7 @@ from auditing.report import build_report
 from expectations import REAL_LABEL, SYNTHETIC_LABEL
 from expectations.metrics.errors import AuditDataError, MissingColumnError
 from expectations.metrics.fairness import check_fairness_inputs
+from expectations.metrics.sources import split_sources
 
 Progress = Callable[[str], None]
 
@@ -47,10 +48,7 @@ def check_fairness_settings(batch: AuditBatch, parameters: AuditParameters) -> N
     """
     if not parameters.fairness_protected_attributes:
         return
-    source = batch.frame[parameters.source_column]
-    frames = {
-        role: batch.frame[source == label] for role, label in (("real", REAL_LABEL), ("synthetic", SYNTHETIC_LABEL))
-    }
+    frames, _ = split_sources(batch.frame, batch.source_column, {"real": REAL_LABEL, "synthetic": SYNTHETIC_LABEL})
     try:
         check_fairness_inputs(
             frames,

@@ -29,9 +29,14 @@ class LocationNotAllowed(InputError):
 
 
 class InputTooLarge(InputError):
-    """An input above a configured cap (bytes, rows or columns); the message names the cap."""
+    """An input above a configured cap; the message names the cap, ``limit`` which one it is
+    (``bytes``, ``rows`` or ``columns``)."""
 
     kind: ClassVar[str] = "too-large"
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class UnreadableInput(InputError):

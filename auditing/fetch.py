@@ -254,7 +254,7 @@ def write_capped(chunks: Iterator[bytes], destination: Path, name: str, limits: 
         for chunk in chunks:
             written += len(chunk)
             if written > limits.max_bytes:
-                raise InputTooLarge(f"{name} is larger than the cap of {limits.max_bytes:,} bytes")
+                raise _too_many_bytes(name, limits)
             if time.monotonic() - started > limits.deadline:
                 raise InputUnavailable(f"{name} took longer than the {limits.deadline:g} s fetch deadline")
             handle.write(chunk)
@@ -263,7 +263,11 @@ def write_capped(chunks: Iterator[bytes], destination: Path, name: str, limits: 
 
 def _check_length(length: str | int | None, name: str, limits: FetchLimits) -> None:
     if length is not None and str(length).isdigit() and int(length) > limits.max_bytes:
-        raise InputTooLarge(f"{name} is larger than the cap of {limits.max_bytes:,} bytes")
+        raise _too_many_bytes(name, limits)
+
+
+def _too_many_bytes(name: str, limits: FetchLimits) -> InputTooLarge:
+    return InputTooLarge(f"{name} is larger than the cap of {limits.max_bytes:,} bytes", "bytes")
 
 
 def fetch_input(

@@ -106,6 +106,6 @@ def read_table(
 
 def _check_caps(label: str, rows: int, columns: int, max_rows: int | None, max_columns: int | None) -> None:
     if max_columns is not None and columns > max_columns:
-        raise InputTooLarge(f"{label} has {columns:,} columns, above the cap of {max_columns:,} columns")
+        raise InputTooLarge(f"{label} has {columns:,} columns, above the cap of {max_columns:,} columns", "columns")
     if max_rows is not None and rows > max_rows:
-        raise InputTooLarge(f"{label} has {rows:,} rows, above the cap of {max_rows:,} rows")
+        raise InputTooLarge(f"{label} has {rows:,} rows, above the cap of {max_rows:,} rows", "rows")

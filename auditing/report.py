@@ -42,12 +42,12 @@ def risk_level(results: list[dict[str, Any]]) -> str:
     return "medium" if "warning" in failed else "low"
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
+def _fmt(value: float | None, signed: bool = False) -> str:
+    return "n/a" if value is None else f"{value:{'+' if signed else ''}.3f}"
 
 
-def _with_interval(value: float | None, bounds: list[float] | None) -> str:
-    return _fmt(value) + (f" {interval(bounds)}" if value is not None and bounds else "")
+def _with_interval(value: float | None, bounds: list[float] | None, signed: bool = False) -> str:
+    return _fmt(value, signed) + (f" {interval(bounds)}" if value is not None and bounds else "")
 
 
 def _fidelity_message(results: list[dict[str, Any]], score: float | None) -> str:
@@ -143,10 +143,8 @@ _FAIRNESS_BASIS = {
 
 
 def _grouping_figure(grouping: dict[str, Any], figure: str) -> str:
-    value = grouping.get(figure)
-    text = "n/a" if value is None else (f"{value:+.3f}" if figure == "amplification" else f"{value:.3f}")
-    bounds = grouping["intervals"].get(figure)
-    return text + (f" {interval(bounds)}" if value is not None and bounds else "")
+    # An amplification carries its sign: it says whether the gap widened or narrowed.
+    return _with_interval(grouping.get(figure), grouping["intervals"].get(figure), signed=figure == "amplification")
 
 
 def _figures(groupings: list[dict[str, Any]], figure: str) -> str:

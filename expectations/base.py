@@ -113,7 +113,12 @@ class AuditExpectation(BatchExpectation):
         if "error" not in profile:
             return None
         details = {"part": part, "error": profile["error"]}
-        return {"success": False, "result": {"observed_value": None, "details": details}}
+        return AuditExpectation._answer(False, None, details)
+
+    @staticmethod
+    def _answer(passes: Any, observed: Any, details: dict[str, Any]) -> dict[str, Any]:
+        """A validation result; ``success`` a Python bool (a numpy bool aborts storing results)."""
+        return {"success": bool(passes), "result": {"observed_value": observed, "details": details}}
 
     @staticmethod
     def _part_details(profile: dict[str, Any], part: str, thresholds: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from expectations.base import (
     at_least,
     unit_interval,
 )
-from expectations.metrics.fairness import fairness_profile
+from expectations.metrics.fairness import REPRESENTATION_BAND, fairness_profile
 from expectations.rendering import container, grouped_bar_chart, interval, sentence, table
 
 FAIRNESS_PROFILE = "table.synth_audit.fairness_profile"
@@ -110,18 +110,16 @@ class _FairnessExpectation(AuditExpectation):
 
     def _verdict(self, profile: dict[str, Any], observed: Any, passes: bool, **extra: Any) -> dict[str, Any]:
         thresholds = {self.limit: self._get_success_kwargs()[self.limit]}
-        details = {
-            "part": self.part,
-            "figure": self.figure,
-            "thresholds": thresholds,
-            "sample_sizes": profile["sample_sizes"],
-            "module_score": profile["score"],
-            "module_interval": profile["interval"],
-            "settings": profile["settings"],
-            "groupings": profile.get("groupings", []),
+        details = self._part_details(
+            profile,
+            self.part,
+            thresholds,
+            figure=self.figure,
+            settings=profile["settings"],
+            groupings=profile.get("groupings", []),
             **extra,
-        }
-        return {"success": bool(passes), "result": {"observed_value": observed, "details": details}}
+        )
+        return self._answer(passes, observed, details)
 
     @classmethod
     def _nothing_to_show(cls, details: dict[str, Any]) -> bool:
@@ -146,17 +144,41 @@ def _suppression_findings(groupings: list[dict[str, Any]], min_group_size: int) 
     ]
 
 
-def _grouping_rows(details: dict[str, Any], figure: str) -> list[list[Any]]:
+def _grouping_rows(
+    details: dict[str, Any], figure: str, show: Any = lambda value: value, beside: Tuple[str, ...] = ()
+) -> list[list[Any]]:
+    """Per grouping: its figure (as ``show`` writes it), the interval, the ``beside`` figures, the verdict."""
     over = set(details.get("groupings_over", []))
     return [
         [
             g["attribute"],
-            g.get(figure),
-            interval(g["intervals"].get(figure), 3),
+            show(g.get(figure)),
+            interval(g["intervals"].get(figure)),
+            *(g.get(key) for key in beside),
             "above the maximum" if g["attribute"] in over else "ok",
         ]
         for g in details["groupings"]
     ]
+
+
+def _side_panels(groupings: list[dict[str, Any]], key: str, measure: str, title: str) -> list[Any]:
+    """One chart panel per grouping: ``{side}_{key}`` of each group, real beside synthetic."""
+    panels = [
+        (
+            [
+                {"group": row["group"], "side": side, measure: row[f"{side}_{key}"]}
+                for row in g["groups"]
+                for side in ("real", "synthetic")
+                if row.get(f"{side}_{key}") is not None
+            ],
+            "group",
+            measure,
+            "side",
+            f"{g['attribute']}: {title}, real vs synthetic",
+        )
+        for g in groupings
+    ]
+    return [panel for panel in panels if panel[0]]
 
 
 class ExpectSyntheticDemographicParityDifferenceToBeBelow(_FairnessExpectation):
@@ -215,28 +237,14 @@ class ExpectSyntheticDemographicParityDifferenceToBeBelow(_FairnessExpectation):
             for g in details["groupings"]
             for row in g["groups"]
         ]
-        panels = [
-            (
-                [
-                    {"group": row["group"], "side": side, "positive rate": row[f"{side}_rate"]}
-                    for row in g["groups"]
-                    for side in ("real", "synthetic")
-                    if row.get(f"{side}_rate") is not None
-                ],
-                "group",
-                "positive rate",
-                "side",
-                f"{g['attribute']}: positive rate, real vs synthetic",
-            )
-            for g in details["groupings"]
-        ]
+        panels = _side_panels(details["groupings"], "rate", "positive rate", "positive rate")
         blocks = [
             summary,
             table(["Grouping", "DPD synthetic", "95% interval", "DPD real", "Ratio synthetic", "Ratio real"], parity),
             table(["Grouping", "Group", "Rows real", "Rows synthetic", "Rate real", "Rate synthetic"], groups),
         ]
-        if any(records for records, *_ in panels):
-            blocks.append(grouped_bar_chart([p for p in panels if p[0]]))
+        if panels:
+            blocks.append(grouped_bar_chart(panels))
         return container(blocks)
 
 
@@ -277,17 +285,7 @@ class ExpectSyntheticBiasAmplificationToBeBelow(_FairnessExpectation):
             "it narrows it).",
             {"amplification": _signed(result.result["observed_value"])},
         )
-        rows = [
-            [
-                g["attribute"],
-                _signed(g.get("amplification")),
-                interval(g["intervals"].get("amplification")),
-                g.get("dpd_synthetic"),
-                g.get("dpd_real"),
-                "above the maximum" if g["attribute"] in set(details.get("groupings_over", [])) else "ok",
-            ]
-            for g in details["groupings"]
-        ]
+        rows = _grouping_rows(details, "amplification", _signed, ("dpd_synthetic", "dpd_real"))
         header = ["Grouping", "Amplification", "95% interval", "DPD synthetic", "DPD real", "Verdict"]
         return container([summary, table(header, rows)])
 
@@ -330,21 +328,8 @@ class ExpectSyntheticGroupRepresentationToMatchReal(_FairnessExpectation):
             for g in details["groupings"]
             for row in g["groups"]
         ]
-        panels = [
-            (
-                [
-                    {"group": row["group"], "side": side, "share of rows": row[f"{side}_share"]}
-                    for row in g["groups"]
-                    for side in ("real", "synthetic")
-                ],
-                "group",
-                "share of rows",
-                "side",
-                f"{g['attribute']}: group shares, real vs synthetic",
-            )
-            for g in details["groupings"]
-            if len(g["attributes"]) == 1
-        ]
+        single = [g for g in details["groupings"] if len(g["attributes"]) == 1]
+        panels = _side_panels(single, "share", "share of rows", "group shares")
         blocks = [
             summary,
             table(["Grouping", "Representation TVD", "95% interval", "Verdict"], _grouping_rows(details, cls.figure)),
@@ -369,8 +354,8 @@ def _representation_findings(groupings: list[dict[str, Any]]) -> list[dict[str, 
             findings.append(
                 {
                     "kind": "representation",
-                    "message": f"{g['attribute']}: groups under- or over-represented in the synthetic data "
-                    f"(share ratio outside 0.8–1.25) — {'; '.join(described)}",
+                    "message": f"{g['attribute']}: groups under- or over-represented in the synthetic data (share "
+                    f"ratio outside {1 / REPRESENTATION_BAND:g}–{REPRESENTATION_BAND:g}) — {'; '.join(described)}",
                     "columns": g["attributes"],
                     "count": count,
                 }

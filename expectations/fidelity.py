@@ -96,7 +96,7 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
             bootstrap=profile["bootstrap"],
             columns_over_max_tvd=over,
         )
-        return {"success": bool(success), "result": {"observed_value": shapes["score"], "details": details}}
+        return self._answer(success, shapes["score"], details)
 
     @classmethod
     @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
@@ -186,7 +186,7 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
         details = self._part_details(
             profile, "pair_trends", {"min_score": min_score}, n_bins=profile["n_bins"], bootstrap=profile["bootstrap"]
         )
-        return {"success": bool(success), "result": {"observed_value": score, "details": details}}
+        return self._answer(success, score, details)
 
     @classmethod
     @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)

@@ -91,7 +91,7 @@ class _PrivacyExpectation(AuditExpectation):
         details = self._part_details(
             profile, self.part, thresholds, exact_copies=profile["exact_copies"], settings=profile["settings"], **extra
         )
-        return {"success": bool(passes), "result": {"observed_value": observed, "details": details}}
+        return self._answer(passes, observed, details)
 
     def _not_with_this_batch(self, metrics: dict[str, Any], reason: str) -> dict[str, Any]:
         """Passes without a figure: this check does not apply to the batch, ``not_measured`` says why.

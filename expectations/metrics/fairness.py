@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from expectations.metrics.bootstrap import centred_intervals
+from expectations.metrics.bootstrap import centred_intervals, tvd_rows
 from expectations.metrics.errors import AuditDataError, MissingColumnError
 
 MISSING_GROUP = "(missing)"
@@ -41,7 +41,7 @@ GROUP_SEPARATOR = " & "
 REPRESENTATION_BAND = 1.25
 
 
-def positive_outcomes(target: pd.Series, positive_label: Any, name: str = "target") -> np.ndarray:
+def positive_outcomes(target: pd.Series, positive_label: Any) -> np.ndarray:
     """1.0 where ``target`` equals ``positive_label``, 0.0 where not, NaN where the target is missing.
 
     A label given as text matches a numeric target by value (``"1"`` matches ``1`` and ``1.0``);
@@ -65,12 +65,13 @@ def positive_outcomes(target: pd.Series, positive_label: Any, name: str = "targe
 
 def check_fairness_inputs(
     frames: dict[str, pd.DataFrame], protected_attributes: Sequence[str], target: str | None, positive_label: Any
-) -> None:
+) -> dict[str, np.ndarray] | None:
     """Raise ``AuditDataError`` naming the problem when the fairness settings do not fit the data.
 
     ``frames`` maps a side name (real, synthetic, ...) to its rows. Checked: every attribute and
     the target is a column of every side; the target is not also protected; a positive label is
     given with a target; the label occurs in the target of some side; the target has two values.
+    Returns each side's ``positive_outcomes`` (None without a target), which the check needed.
     """
     attributes = list(protected_attributes)
     for side, frame in frames.items():
@@ -81,7 +82,7 @@ def check_fairness_inputs(
     if len(set(attributes)) != len(attributes):
         raise AuditDataError("a protected attribute is named twice")
     if target is None:
-        return
+        return None
     if target in attributes:
         raise AuditDataError(f"the target column '{target}' is also a protected attribute")
     if positive_label is None:
@@ -96,6 +97,7 @@ def check_fairness_inputs(
                 f"the target column '{target}' has {distinct} value(s) in the {side} data; "
                 "demographic parity needs at least two"
             )
+    return outcomes
 
 
 @dataclass(frozen=True)
@@ -178,14 +180,6 @@ def parity_gap(rates: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.
     return np.where(usable, top - bottom, np.nan), np.where(usable, ratio, np.nan)
 
 
-def shares_tvd(sizes_a: np.ndarray, sizes_b: np.ndarray) -> np.ndarray:
-    """TVD between two (..., groups) size vectors' shares: ½ Σ |share_a − share_b|."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share_a = sizes_a / sizes_a.sum(axis=-1, keepdims=True)
-        share_b = sizes_b / sizes_b.sum(axis=-1, keepdims=True)
-    return 0.5 * np.abs(share_a - share_b).sum(axis=-1)
-
-
 def demographic_parity(
     outcome: np.ndarray, groups: pd.DataFrame | pd.Series, min_group_size: int = 0
 ) -> dict[str, float | None]:
@@ -236,7 +230,6 @@ def _grouping_figures(
     draws: dict[str, np.ndarray] = {}
 
     rows = []
-    real_sizes = counts["real"][0] if has_real else None
     share = {side: counts[side][0] / max(counts[side][0].sum(), 1.0) for side in sides}
     for g, label in enumerate(groups):
         row: dict[str, Any] = {"group": label, "eligible": bool(eligible[g])}
@@ -247,7 +240,7 @@ def _grouping_figures(
             row[f"{side}_rate"] = float(rates[side][g]) if with_target and large[side][g] else None
         if has_real:
             row["representation"] = _representation_flag(
-                share["synthetic"][g], share["real"][g], bool(real_sizes[g] >= max(min_group_size, 1))
+                share["synthetic"][g], share["real"][g], bool(large["real"][g])
             )
         rows.append(row)
     figures["groups"] = rows
@@ -266,9 +259,9 @@ def _grouping_figures(
             if replicates is not None:
                 draws["amplification"] = draws["dpd_synthetic"] - draws["dpd_real"]
     if has_real:
-        figures["representation_tvd"] = float(shares_tvd(counts["real"][0], counts["synthetic"][0]))
+        figures["representation_tvd"] = float(tvd_rows(counts["real"][None, 0], counts["synthetic"][None, 0])[0])
         if replicates is not None:
-            draws["representation_tvd"] = shares_tvd(replicates["real"][:, 0, :], replicates["synthetic"][:, 0, :])
+            draws["representation_tvd"] = tvd_rows(replicates["real"][:, 0, :], replicates["synthetic"][:, 0, :])
 
     intervals = {}
     for key, values in draws.items():
@@ -350,11 +343,12 @@ def fairness_profile(
             "interval": None,
         }
     frames = {"real": real, "synthetic": synthetic} if real is not None else {"synthetic": synthetic}
-    check_fairness_inputs(frames, attributes, target, positive_label)
+    outcomes = check_fairness_inputs(frames, attributes, target, positive_label)
     rng = np.random.default_rng(seed)
     cells = GroupCells.of(frames, attributes)
-    outcomes = {side: positive_outcomes(f[target], positive_label) if target else None for side, f in frames.items()}
-    counts = {side: cell_counts(cells.codes[side], outcomes[side], len(cells.cells)) for side in frames}
+    counts = {
+        side: cell_counts(cells.codes[side], outcomes[side] if outcomes else None, len(cells.cells)) for side in frames
+    }
     replicates = (
         {side: bootstrap_cell_counts(counts[side], bootstrap_replicates, rng) for side in frames}
         if bootstrap_replicates > 0
@@ -380,9 +374,7 @@ def fairness_profile(
 
     headline = "dpd_synthetic" if target is not None else "representation_tvd"
     score, interval = _module_score(single_draws, headline)
-    sizes["target_missing"] = (
-        {side: int(np.isnan(o).sum()) for side, o in outcomes.items()} if target is not None else None
-    )
+    sizes["target_missing"] = {side: int(np.isnan(o).sum()) for side, o in outcomes.items()} if outcomes else None
     return {
         "groupings": groupings,
         "sample_sizes": sizes,
