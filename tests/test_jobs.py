@@ -191,7 +191,10 @@ def test_a_crashed_worker_is_retried_and_the_job_finishes_once(deployed, monkeyp
     assert finished["status"] == "succeeded" and finished["attempts"] == 2
     # A duplicate delivery of the finished job is dropped: no second run, the record unchanged.
     assert _work(second) == {"batchItemFailures": []}
-    assert runs == [1] and _http("GET", f"/audits/{job}")[1] == finished
+    after = _http("GET", f"/audits/{job}")[1]
+    # The answer differs only in the Data Docs link, which is signed afresh on every call.
+    unsigned = [{**a, "report": {**a["report"], "data_docs_url": None}} for a in (finished, after)]
+    assert runs == [1] and unsigned[0] == unsigned[1]
 
 
 def test_after_two_failures_the_job_fails_with_its_cause_and_the_message_is_dead_lettered(deployed, monkeypatch):
