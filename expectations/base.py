@@ -6,15 +6,15 @@ the labels of its sides as kwargs, and its metric splits the rows in one pass.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from typing import Any, ClassVar, List, Optional, Tuple, Union
 
-import pandas as pd
 from great_expectations.compatibility import pydantic
 from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.core.suite_parameters import SuiteParameterDict
-from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.execution_engine import PandasExecutionEngine, SparkDFExecutionEngine
 from great_expectations.expectations.expectation import BatchExpectation, render_suite_parameter_string
 from great_expectations.expectations.metrics.metric_provider import metric_value
 from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
@@ -182,12 +182,17 @@ class AuditExpectation(BatchExpectation):
         return bool(details.get("not_measured"))
 
 
-def batch_sides(
-    execution_engine: Any, metric_domain_kwargs: dict, metric_value_kwargs: dict
-) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """The real / synthetic / holdout rows of the batch a pandas audit metric runs on.
+#: Splits a batch by its source column: ``(batch, source_column, labels, columns) -> (frames, columns)``.
+Splitter = Callable[..., Tuple[dict[str, Any], List[str]]]
 
-    Raises ``AuditDataError`` naming the label when the batch has no real or no synthetic rows.
+
+def batch_sides(
+    execution_engine: Any, metric_domain_kwargs: dict, metric_value_kwargs: dict, split: Splitter = split_sources
+) -> tuple[dict[str, Any], list[str]]:
+    """The real / synthetic / holdout rows of the batch an audit metric runs on.
+
+    ``split`` is the engine's splitter (pandas ``split_sources`` or its Spark twin). Raises
+    ``AuditDataError`` naming the label when the batch has no real or no synthetic rows.
     """
     batch, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
     labels = {
@@ -196,7 +201,7 @@ def batch_sides(
         "holdout": metric_value_kwargs.get("holdout_label"),
     }
     source = metric_value_kwargs["source_column"]
-    frames, columns = split_sources(batch, source, labels, metric_value_kwargs.get("columns"))
+    frames, columns = split(batch, source, labels, metric_value_kwargs.get("columns"))
     for side in ("real", "synthetic"):
         if side not in frames:
             raise AuditDataError(f"the audit batch has no rows labelled '{labels[side]}' in column '{source}'")
@@ -227,16 +232,17 @@ def profile_from_batch(
     profile: Callable[..., dict[str, Any]],
     count_keys: Tuple[str, ...],
     setting_keys: Tuple[str, ...] = (),
+    split: Splitter = split_sources,
 ) -> dict[str, Any]:
-    """A pandas audit metric: split the batch, call ``profile`` on its sides, guard the call.
+    """An audit metric: split the batch, call ``profile`` on its sides, guard the call.
 
     ``profile(real, synthetic, holdout, columns=..., **counts, **settings)`` receives the value
     kwargs named in ``count_keys`` as ints (suite parameters may arrive as floats from JSON) and
-    those named in ``setting_keys`` as they are.
+    those named in ``setting_keys`` as they are; ``split`` is the engine's splitter.
     """
 
     def compute() -> dict[str, Any]:
-        frames, columns = batch_sides(execution_engine, metric_domain_kwargs, metric_value_kwargs)
+        frames, columns = batch_sides(execution_engine, metric_domain_kwargs, metric_value_kwargs, split)
         counts = {key: int(metric_value_kwargs[key]) for key in count_keys}
         settings = {key: metric_value_kwargs.get(key) for key in setting_keys}
         return profile(
@@ -247,15 +253,18 @@ def profile_from_batch(
 
 
 class AuditProfileMetric(TableMetricProvider):
-    """A module's one shared metric on pandas: split the batch, call ``profile``, guard the call.
+    """A module's one shared metric: split the batch, call the engine's profile, guard the call.
 
     A subclass names the metric (``metric_name``, ``value_keys``), its ``family`` for messages,
-    the pure ``profile`` function, and which value kwargs reach it as counts or as settings
-    (``profile_from_batch``). Without a ``metric_name`` this base registers nothing.
+    the pure pandas ``profile`` function, its Spark twin ``spark_profile`` (``"module:function"``,
+    imported only when a Spark batch is audited, so pyspark stays optional), and which value
+    kwargs reach them as counts or as settings (``profile_from_batch``). Without a
+    ``metric_name`` this base registers nothing.
     """
 
     family: ClassVar[str] = ""
     profile: ClassVar[Callable[..., dict[str, Any]]]
+    spark_profile: ClassVar[str] = ""
     count_keys: ClassVar[Tuple[str, ...]] = RANDOM_KEYS
     setting_keys: ClassVar[Tuple[str, ...]] = ()
 
@@ -269,4 +278,20 @@ class AuditProfileMetric(TableMetricProvider):
             cls.profile,
             cls.count_keys,
             cls.setting_keys,
+        )
+
+    @metric_value(engine=SparkDFExecutionEngine)
+    def _spark(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+        from expectations.spark.sides import split_spark_sources
+
+        module, function = cls.spark_profile.split(":")
+        return profile_from_batch(
+            execution_engine,
+            metric_domain_kwargs,
+            metric_value_kwargs,
+            cls.family,
+            getattr(importlib.import_module(module), function),
+            cls.count_keys,
+            cls.setting_keys,
+            split_spark_sources,
         )

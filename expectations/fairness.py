@@ -39,6 +39,7 @@ class FairnessProfile(AuditProfileMetric):
     value_keys = PROFILE_KEYS
     family = "fairness"
     profile = staticmethod(fairness_profile)
+    spark_profile = "expectations.spark.fairness:spark_fairness_profile"
     count_keys = (*RANDOM_KEYS, "min_group_size")
     setting_keys = SETTING_KEYS
 

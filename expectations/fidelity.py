@@ -39,6 +39,7 @@ class FidelityProfile(AuditProfileMetric):
     value_keys = PROFILE_KEYS
     family = "fidelity"
     profile = staticmethod(fidelity_profile)
+    spark_profile = "expectations.spark.fidelity:spark_fidelity_profile"
     count_keys = (*RANDOM_KEYS, "n_bins")
 
 

@@ -40,6 +40,7 @@ class PrivacyProfile(AuditProfileMetric):
     value_keys = PROFILE_KEYS
     family = "privacy"
     profile = staticmethod(privacy_profile)
+    spark_profile = "expectations.spark.privacy:spark_privacy_profile"
     count_keys = (*RANDOM_KEYS, "attack_sample", "dcr_sample", "top_categories")
 
 

@@ -77,3 +77,18 @@ def moto_endpoint():
             patch.setenv(key, value)
         yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local-mode Spark session (pyspark from the ``spark`` extra, Java 17), shared by the Spark tests."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        require(False, "pyspark is not installed (pip install -e '.[spark]')")
+    require(shutil.which("java") is not None, "no Java runtime for Spark")
+    from auditing.spark_session import local_spark_session
+
+    session = local_spark_session(cores=2)
+    yield session
+    session.stop()

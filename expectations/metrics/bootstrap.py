@@ -29,9 +29,7 @@ class BlockResampler:
     def draw(cls, n_rows: int, n_blocks: int, replicates: int, rng: np.random.Generator) -> BlockResampler:
         n_blocks = max(1, min(n_blocks, n_rows))
         blocks = rng.permutation(np.arange(n_rows) % n_blocks)
-        # float32 holds counts exactly up to 2^24 rows and halves the cost of the matrix products.
-        weights = rng.multinomial(n_blocks, np.full(n_blocks, 1.0 / n_blocks), size=replicates).astype(np.float32)
-        return cls(blocks, weights)
+        return cls(blocks, block_weights(n_blocks, replicates, rng))
 
     @property
     def n_blocks(self) -> int:
@@ -42,16 +40,17 @@ class BlockResampler:
         flat = np.bincount(self.blocks * n_levels + codes, minlength=self.n_blocks * n_levels)
         return flat.reshape(self.n_blocks, n_levels).astype(np.float32)
 
-    def replicate_counts(self, codes: np.ndarray, n_levels: int) -> np.ndarray:
-        """(replicates, n_levels) level counts of every bootstrap replicate."""
-        return self.weights @ self.block_counts(codes, n_levels)
-
-    def replicate_sums(self, values: np.ndarray) -> np.ndarray:
-        """(replicates, k) sums of the k columns of ``values`` (n_rows, k) in every replicate."""
-        per_block = np.column_stack(
+    def block_sums(self, values: np.ndarray) -> np.ndarray:
+        """(n_blocks, k) sums of the k columns of ``values`` (n_rows, k) in each block."""
+        return np.column_stack(
             [np.bincount(self.blocks, weights=values[:, k], minlength=self.n_blocks) for k in range(values.shape[1])]
         )
-        return self.weights.astype(np.float64) @ per_block
+
+
+def block_weights(n_blocks: int, replicates: int, rng: np.random.Generator) -> np.ndarray:
+    """(replicates, n_blocks) multinomial counts: how often each block is drawn in each replicate."""
+    # float32 holds counts exactly up to 2^24 rows and halves the cost of the matrix products.
+    return rng.multinomial(n_blocks, np.full(n_blocks, 1.0 / n_blocks), size=replicates).astype(np.float32)
 
 
 def tvd_rows(counts_a: np.ndarray, counts_b: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ compared on the same bins (never per-dataset bins, the SDMetrics pair-trend faul
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,16 +63,64 @@ def quantile_edges(real: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarra
     the maximum) and, per bin, the quantile probability at which it ends (for value-free bin
     labels such as ``p05–p10``).
     """
+    ordered = np.sort(real)
+    return quantile_edges_from(ordered.size, n_bins, lambda ranks: ordered[ranks])
+
+
+def quantile_edges_from(
+    n: int, n_bins: int, order_statistics: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``quantile_edges`` of ``n`` values known through their order statistics.
+
+    ``order_statistics(ranks)`` returns the values at the given 0-based ranks of the sorted
+    values: an array index on pandas, a lookup in a distinct-value table on Spark, so both
+    engines bin on the same boundaries.
+    """
     if n_bins < 1:
         raise ValueError(f"n_bins must be at least 1, got {n_bins}")
-    if real.size == 0:
+    if n == 0:
         return np.empty(0), np.array([1.0])
     probs = np.linspace(0.0, 1.0, n_bins + 1)
-    quantiles = np.quantile(real, probs)
+    quantiles = linear_quantiles(n, probs, order_statistics)
     merged = np.unique(quantiles)
     # The last probability at which each merged quantile occurs is where its bin ends.
     positions = probs[np.searchsorted(quantiles, merged, side="right") - 1]
     return merged[:-1], positions
+
+
+def _quantile_positions(n: int, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """numpy's linear-method virtual indexes, their floors, and the two ranks each quantile reads."""
+    virtual = (n - 1) * np.asarray(probs, dtype=np.float64)
+    previous = np.floor(virtual)
+    following = previous + 1
+    # numpy takes the last value for h ≥ n − 1 (and then γ no longer matters: a = b).
+    top = virtual >= n - 1
+    previous[top] = following[top] = n - 1
+    previous[virtual < 0] = following[virtual < 0] = 0
+    return virtual, previous, previous.astype(np.int64), following.astype(np.int64)
+
+
+def quantile_ranks(n: int, n_bins: int) -> np.ndarray:
+    """The 0-based ranks whose values ``quantile_edges_from(n, n_bins, ...)`` reads, sorted."""
+    _, _, previous_rank, following_rank = _quantile_positions(n, np.linspace(0.0, 1.0, n_bins + 1))
+    return np.unique(np.concatenate([previous_rank, following_rank]))
+
+
+def linear_quantiles(n: int, probs: np.ndarray, order_statistics: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Quantiles of ``n`` sorted values by numpy's default (``method="linear"``), bit for bit.
+
+    Virtual index h = (n − 1)·p between ranks ⌊h⌋ and ⌊h⌋ + 1, interpolated as numpy's
+    ``_lerp`` does (a + (b − a)·γ, or b − (b − a)·(1 − γ) for γ ≥ ½); ``order_statistics``
+    supplies the values at the ranks asked for.
+    """
+    virtual, previous, previous_rank, following_rank = _quantile_positions(n, probs)
+    ranks = np.unique(np.concatenate([previous_rank, following_rank]))
+    values = np.asarray(order_statistics(ranks), dtype=np.float64)
+    a = values[np.searchsorted(ranks, previous_rank)]
+    b = values[np.searchsorted(ranks, following_rank)]
+    gamma = virtual - previous
+    difference = b - a
+    return np.where(gamma >= 0.5, b - difference * (1 - gamma), a + difference * gamma)
 
 
 def bin_codes(values: np.ndarray, boundaries: np.ndarray) -> np.ndarray:
@@ -160,7 +209,7 @@ class CodedColumn:
         return float(np.count_nonzero(codes == self.missing_code) / codes.size)
 
 
-def _bin_labels(positions: np.ndarray) -> list[str]:
+def bin_labels(positions: np.ndarray) -> list[str]:
     """Value-free labels: the quantile range of the real column that each bin covers."""
     pct = np.round(positions * 100).astype(int)
     first = f"≤ p{pct[0]:02d}" if pct[0] > 0 else "min"
@@ -180,7 +229,7 @@ def code_column(name: str, sides: dict[str, pd.Series], real_side: str, n_bins: 
         real = numeric[real_side]
         boundaries, positions = quantile_edges(real[~np.isnan(real)], n_bins)
         codes = {side: bin_codes(values, boundaries) for side, values in numeric.items()}
-        levels = [*_bin_labels(positions), MISSING_LEVEL]
+        levels = [*bin_labels(positions), MISSING_LEVEL]
         return CodedColumn(name, kind, levels, codes, numeric, missing_code=len(levels) - 1)
     shared = _shared_categories(sides)
     if shared is not None:

@@ -63,40 +63,64 @@ def positive_outcomes(target: pd.Series, positive_label: Any) -> np.ndarray:
     return outcome
 
 
-def check_fairness_inputs(
-    frames: dict[str, pd.DataFrame], protected_attributes: Sequence[str], target: str | None, positive_label: Any
-) -> dict[str, np.ndarray] | None:
-    """Raise ``AuditDataError`` naming the problem when the fairness settings do not fit the data.
+def check_fairness_settings(
+    side_columns: dict[str, Sequence[str]], protected_attributes: Sequence[str], target: str | None, positive_label: Any
+) -> None:
+    """Raise ``AuditDataError`` naming the problem when the settings do not fit the columns.
 
-    ``frames`` maps a side name (real, synthetic, ...) to its rows. Checked: every attribute and
-    the target is a column of every side; the target is not also protected; a positive label is
-    given with a target; the label occurs in the target of some side; the target has two values.
-    Returns each side's ``positive_outcomes`` (None without a target), which the check needed.
+    ``side_columns`` maps a side name (real, synthetic, ...) to its column names. Checked: every
+    attribute and the target is a column of every side; no attribute is named twice; the target
+    is not also protected; a positive label is given with a target.
     """
     attributes = list(protected_attributes)
-    for side, frame in frames.items():
-        absent = [c for c in [*attributes, *([target] if target else [])] if c not in frame.columns]
+    for side, names in side_columns.items():
+        absent = [c for c in [*attributes, *([target] if target else [])] if c not in names]
         if absent:
             kind = "target" if absent == [target] else "protected attribute"
             raise MissingColumnError(f"{kind} column(s) {', '.join(repr(c) for c in absent)} not in the {side} data")
     if len(set(attributes)) != len(attributes):
         raise AuditDataError("a protected attribute is named twice")
     if target is None:
-        return None
+        return
     if target in attributes:
         raise AuditDataError(f"the target column '{target}' is also a protected attribute")
     if positive_label is None:
         raise AuditDataError(f"a positive label is needed with the target column '{target}'")
-    outcomes = {side: positive_outcomes(frame[target], positive_label) for side, frame in frames.items()}
-    if not any(np.nansum(values) > 0 for values in outcomes.values()):
+
+
+def check_outcomes(positives: dict[str, float], distinct_targets: dict[str, int], target: str) -> None:
+    """Raise ``AuditDataError`` unless the positive label occurs somewhere and every side's target
+    has at least two distinct (non-missing) values."""
+    if not any(count > 0 for count in positives.values()):
         raise AuditDataError(f"the positive label never occurs in the target column '{target}'")
-    for side, frame in frames.items():
-        distinct = frame[target].nunique(dropna=True)
+    for side, distinct in distinct_targets.items():
         if distinct < 2:
             raise AuditDataError(
                 f"the target column '{target}' has {distinct} value(s) in the {side} data; "
                 "demographic parity needs at least two"
             )
+
+
+def check_fairness_inputs(
+    frames: dict[str, pd.DataFrame], protected_attributes: Sequence[str], target: str | None, positive_label: Any
+) -> dict[str, np.ndarray] | None:
+    """Raise ``AuditDataError`` naming the problem when the fairness settings do not fit the data.
+
+    ``frames`` maps a side name (real, synthetic, ...) to its rows. Checked: what
+    ``check_fairness_settings`` and ``check_outcomes`` check. Returns each side's
+    ``positive_outcomes`` (None without a target), which the check needed.
+    """
+    check_fairness_settings(
+        {side: list(frame.columns) for side, frame in frames.items()}, protected_attributes, target, positive_label
+    )
+    if target is None:
+        return None
+    outcomes = {side: positive_outcomes(frame[target], positive_label) for side, frame in frames.items()}
+    check_outcomes(
+        {side: float(np.nansum(values)) for side, values in outcomes.items()},
+        {side: int(frame[target].nunique(dropna=True)) for side, frame in frames.items()},
+        target,
+    )
     return outcomes
 
 
@@ -118,14 +142,18 @@ class GroupCells:
         bounds = np.cumsum([0, *(len(frame) for frame in frames.values())])
         return cls(cells, {side: codes[a:b] for side, a, b in zip(frames, bounds[:-1], bounds[1:], strict=True)})
 
-    def membership(self, attributes: Sequence[str]) -> tuple[list[str], np.ndarray]:
-        """Group labels of ``attributes`` and the (cells, groups) 0/1 matrix mapping cells to groups."""
-        labels = self.cells[list(attributes)].agg(GROUP_SEPARATOR.join, axis=1)
-        groups = sorted(labels.unique())
-        index = {g: i for i, g in enumerate(groups)}
-        matrix = np.zeros((len(self.cells), len(groups)))
-        matrix[np.arange(len(self.cells)), labels.map(index).to_numpy()] = 1.0
-        return groups, matrix
+
+def group_membership(cells: pd.DataFrame, attributes: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Group labels of ``attributes`` and the (cells, groups) 0/1 matrix mapping cells to groups.
+
+    ``cells`` holds one row per combination of protected values (as text), in cell-code order.
+    """
+    labels = cells[list(attributes)].agg(GROUP_SEPARATOR.join, axis=1)
+    groups = sorted(labels.unique())
+    index = {g: i for i, g in enumerate(groups)}
+    matrix = np.zeros((len(cells), len(groups)))
+    matrix[np.arange(len(cells)), labels.map(index).to_numpy()] = 1.0
+    return groups, matrix
 
 
 def _group_labels(frame: pd.DataFrame) -> pd.DataFrame:
@@ -335,37 +363,60 @@ def fairness_profile(
     }
     sizes = {"real": None if real is None else len(real), "synthetic": len(synthetic)}
     if not attributes:
-        return {
-            "not_run": "no protected attributes were given",
-            "settings": settings,
-            "sample_sizes": sizes,
-            "score": None,
-            "interval": None,
-        }
+        return fairness_not_run(settings, sizes)
     frames = {"real": real, "synthetic": synthetic} if real is not None else {"synthetic": synthetic}
     outcomes = check_fairness_inputs(frames, attributes, target, positive_label)
-    rng = np.random.default_rng(seed)
     cells = GroupCells.of(frames, attributes)
     counts = {
         side: cell_counts(cells.codes[side], outcomes[side] if outcomes else None, len(cells.cells)) for side in frames
     }
+    sizes["target_missing"] = {side: int(np.isnan(o).sum()) for side, o in outcomes.items()} if outcomes else None
+    return fairness_from_cells(cells.cells, counts, settings, sizes)
+
+
+def fairness_not_run(settings: dict[str, Any], sizes: dict[str, Any]) -> dict[str, Any]:
+    """The profile of a fairness audit that does not run: no protected attribute was given."""
+    sizes = {"real": sizes.get("real"), "synthetic": sizes["synthetic"]}
+    return {
+        "not_run": "no protected attributes were given",
+        "settings": settings,
+        "sample_sizes": sizes,
+        "score": None,
+        "interval": None,
+    }
+
+
+def fairness_from_cells(
+    cells: pd.DataFrame, counts: dict[str, np.ndarray], settings: dict[str, Any], sizes: dict[str, Any]
+) -> dict[str, Any]:
+    """The fairness profile (see ``fairness_profile``) from counts per cell, on any engine.
+
+    ``cells`` holds one row per observed combination of the protected values (text, sorted by
+    value); ``counts`` maps side → (2, cells) rows of known outcome and positives per cell
+    (``cell_counts``); ``settings`` and ``sizes`` are reported as they are.
+    """
+    attributes = settings["protected_attributes"]
+    target = settings["target"]
+    bootstrap_replicates = settings["bootstrap_replicates"]
+    rng = np.random.default_rng(settings["seed"])
     replicates = (
-        {side: bootstrap_cell_counts(counts[side], bootstrap_replicates, rng) for side in frames}
+        {side: bootstrap_cell_counts(counts[side], bootstrap_replicates, rng) for side in counts}
         if bootstrap_replicates > 0
         else None
     )
 
-    groupings_of = [[a] for a in attributes] + ([attributes] if intersection and len(attributes) > 1 else [])
+    with_intersection = settings["intersection"] and len(attributes) > 1
+    groupings_of = [[a] for a in attributes] + ([attributes] if with_intersection else [])
     groupings, single_draws = [], []
     for grouping in groupings_of:
-        labels, matrix = cells.membership(grouping)
+        labels, matrix = group_membership(cells, grouping)
         figures, draws = _grouping_figures(
             GROUP_SEPARATOR.join(grouping),
             grouping,
             labels,
             {side: c @ matrix for side, c in counts.items()},
             {side: r @ matrix for side, r in replicates.items()} if replicates is not None else None,
-            min_group_size,
+            settings["min_group_size"],
             target is not None,
         )
         groupings.append(figures)
@@ -374,7 +425,6 @@ def fairness_profile(
 
     headline = "dpd_synthetic" if target is not None else "representation_tvd"
     score, interval = _module_score(single_draws, headline)
-    sizes["target_missing"] = {side: int(np.isnan(o).sum()) for side, o in outcomes.items()} if outcomes else None
     return {
         "groupings": groupings,
         "sample_sizes": sizes,

@@ -23,6 +23,7 @@ Pure pandas/numpy; no Great Expectations import. Definitions (DESIGN §4 "Fideli
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -45,17 +46,64 @@ def _mean(values: Sequence[float | None]) -> float | None:
 Resamplers = dict[str, BlockResampler]
 
 
-def _column_shape(column: CodedColumn, other: str) -> tuple[float, float | None]:
-    """(TVD, KS) of one coded column between the real side and ``other``."""
-    distance = tvd_from_counts(column.counts(REAL), column.counts(other))
-    ks = ks_statistic(column.numeric[REAL], column.numeric[other]) if column.numeric else None
-    return distance, ks
+@dataclass(frozen=True)
+class ColumnStats:
+    """What the figures of one audit column need, whichever engine counted it.
+
+    ``counts`` maps side → level counts over ``levels`` (fitted on the real side, missing last
+    when present); ``ks`` maps each non-real side → its KS statistic against real (numeric
+    columns); ``block_counts`` maps real and synthetic → (blocks, levels) counts per random row
+    block, for the bootstrap (None without intervals).
+    """
+
+    name: str
+    kind: str
+    levels: list[str]
+    counts: dict[str, np.ndarray]
+    ks: dict[str, float | None]
+    missing_code: int | None
+    block_counts: dict[str, np.ndarray] | None = None
+
+    def missing_share(self, side: str) -> float:
+        """Share of ``side``'s rows that are missing in this column."""
+        total = self.counts[side].sum()
+        if self.missing_code is None or total == 0:
+            return 0.0
+        return float(self.counts[side][self.missing_code] / total)
 
 
-def _shape_replicates(column: CodedColumn, resamplers: Resamplers) -> np.ndarray:
-    """Bootstrap replicates of the column's real-vs-synthetic TVD."""
-    real, synthetic = (resamplers[s].replicate_counts(column.codes[s], column.n_levels) for s in (REAL, SYNTHETIC))
-    return tvd_rows(real, synthetic)
+@dataclass(frozen=True)
+class PairStats:
+    """What the trend figure of one column pair needs, whichever engine counted it.
+
+    Correlation pairs (numeric × numeric): ``correlation`` per side and, for the bootstrap,
+    ``block_values`` side → (blocks, 6) sums of [1, x, y, x², y², xy] over complete rows,
+    x and y centred on that side's means (``pearson_rows``). Contingency pairs: ``counts`` per
+    side over one shared cell index, and ``block_values`` side → (blocks, cells) counts over
+    the cells that occur in the real or synthetic rows.
+    """
+
+    columns: tuple[str, str]
+    metric: str
+    correlation: dict[str, float | None] | None = None
+    counts: dict[str, np.ndarray] | None = None
+    block_values: dict[str, np.ndarray] | None = None
+
+
+def _column_stats(column: CodedColumn, sides: Sequence[str], resamplers: Resamplers | None) -> ColumnStats:
+    """Level counts, KS and block counts of one pandas-coded column."""
+    ks = {
+        side: ks_statistic(column.numeric[REAL], column.numeric[side]) if column.numeric else None
+        for side in sides
+        if side != REAL
+    }
+    blocks = (
+        {s: resamplers[s].block_counts(column.codes[s], column.n_levels) for s in (REAL, SYNTHETIC)}
+        if resamplers
+        else None
+    )
+    counts = {side: column.counts(side) for side in sides}
+    return ColumnStats(column.name, column.kind, column.levels, counts, ks, column.missing_code, blocks)
 
 
 def _pearson_terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -68,30 +116,44 @@ def _pearson_terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.column_stack([complete.astype(np.float64), x, y, x * x, y * y, x * y])
 
 
-def _pair_trend(a: CodedColumn, b: CodedColumn, sides: Sequence[str], resamplers: Resamplers | None) -> dict[str, Any]:
+def _pair_stats(a: CodedColumn, b: CodedColumn, sides: Sequence[str], resamplers: Resamplers | None) -> PairStats:
+    """Correlations or joint counts of one pandas-coded column pair, with per-block values."""
+    names = (a.name, b.name)
+    if a.numeric is not None and b.numeric is not None:
+        blocks = None
+        if resamplers:
+            blocks = {
+                s: resamplers[s].block_sums(_pearson_terms(a.numeric[s], b.numeric[s])) for s in (REAL, SYNTHETIC)
+            }
+        rho = {side: pearson(a.numeric[side], b.numeric[side]) for side in sides}
+        return PairStats(names, "correlation", correlation=rho, block_values=blocks)
+    joint, n_cells = joint_codes([a.codes[s] for s in sides], [b.codes[s] for s in sides], b.n_levels)
+    cells = dict(zip(sides, joint, strict=True))
+    counts = {side: np.bincount(cells[side], minlength=n_cells) for side in sides}
+    blocks = None
+    if resamplers:
+        # Resample only the cells that occur: most of a dense a × b grid is empty.
+        occurring = np.flatnonzero(counts[REAL] + counts[SYNTHETIC])
+        compact = np.zeros(n_cells, dtype=np.int64)
+        compact[occurring] = np.arange(occurring.size)
+        blocks = {s: resamplers[s].block_counts(compact[cells[s]], occurring.size) for s in (REAL, SYNTHETIC)}
+    return PairStats(names, "contingency", counts=counts, block_values=blocks)
+
+
+def _pair_trend(pair: PairStats, sides: Sequence[str], weights: dict[str, np.ndarray] | None) -> dict[str, Any]:
     """Similarity of one column pair between real and each other side, with bootstrap replicates."""
     others = [side for side in sides if side != REAL]
     replicates = None
-    if a.numeric is not None and b.numeric is not None:
-        rho = {side: pearson(a.numeric[side], b.numeric[side]) for side in sides}
+    if pair.metric == "correlation":
+        rho = pair.correlation
         scores = {side: correlation_similarity(rho[REAL], rho[side]) for side in others}
-        if resamplers:
-            boot = {
-                s: pearson_rows(resamplers[s].replicate_sums(_pearson_terms(a.numeric[s], b.numeric[s])))
-                for s in (REAL, SYNTHETIC)
-            }
+        if weights and pair.block_values:
+            boot = {s: pearson_rows(weights[s].astype(np.float64) @ pair.block_values[s]) for s in (REAL, SYNTHETIC)}
             replicates = 1.0 - np.abs(boot[REAL] - boot[SYNTHETIC]) / 2.0
         return {"metric": "correlation", "correlation": rho, "scores": scores, "replicates": replicates}
-    joint, n_cells = joint_codes([a.codes[s] for s in sides], [b.codes[s] for s in sides], b.n_levels)
-    by_side = {side: np.bincount(codes, minlength=n_cells) for side, codes in zip(sides, joint, strict=True)}
-    scores = {side: contingency_similarity(by_side[REAL], by_side[side]) for side in others}
-    if resamplers:
-        # Resample only the cells that occur: most of a dense a × b grid is empty.
-        occurring = np.flatnonzero(by_side[REAL] + by_side[SYNTHETIC])
-        compact = np.zeros(n_cells, dtype=np.int64)
-        compact[occurring] = np.arange(occurring.size)
-        cells = dict(zip(sides, joint, strict=True))
-        real, synthetic = (resamplers[s].replicate_counts(compact[cells[s]], occurring.size) for s in (REAL, SYNTHETIC))
+    scores = {side: contingency_similarity(pair.counts[REAL], pair.counts[side]) for side in others}
+    if weights and pair.block_values:
+        real, synthetic = (weights[s] @ pair.block_values[s] for s in (REAL, SYNTHETIC))
         replicates = 1.0 - tvd_rows(real, synthetic)
     return {"metric": "contingency", "scores": scores, "replicates": replicates}
 
@@ -124,27 +186,28 @@ def _attach_intervals(
     return {"shapes": bounds[-3], "pairs": bounds[-2], "score": bounds[-1]}
 
 
-def _display_distribution(column: CodedColumn, max_levels: int, min_count: int) -> dict[str, Any]:
+def _display_distribution(column: ColumnStats, max_levels: int, min_count: int) -> dict[str, Any]:
     """Real and synthetic shares of one column for a chart, with no rare real value named.
 
     Categories seen fewer than ``min_count`` times in the real rows, and beyond ``max_levels``
     the smallest levels, are merged into "(rare or other values)", so a chart never names a
     value that could single out a person.
     """
-    real, synthetic = column.counts(REAL), column.counts(SYNTHETIC)
+    real, synthetic = column.counts[REAL], column.counts[SYNTHETIC]
+    n_levels = len(column.levels)
     real_share, syn_share = real / max(real.sum(), 1), synthetic / max(synthetic.sum(), 1)
     if column.kind == "numeric":
-        keep = [i for i in range(column.n_levels) if real[i] or synthetic[i]]
+        keep = [i for i in range(n_levels) if real[i] or synthetic[i]]
         return {
             "column": column.name,
             "levels": [column.levels[i] for i in keep],
             "real": [float(real_share[i]) for i in keep],
             "synthetic": [float(syn_share[i]) for i in keep],
         }
-    common = [i for i in range(column.n_levels) if real[i] >= min_count]
+    common = [i for i in range(n_levels) if real[i] >= min_count]
     common.sort(key=lambda i: -max(real_share[i], syn_share[i]))
     shown = common[:max_levels]
-    rest = np.setdiff1d(np.arange(column.n_levels), shown)
+    rest = np.setdiff1d(np.arange(n_levels), shown)
     levels = [column.levels[i] for i in shown]
     real_out = [float(real_share[i]) for i in shown]
     syn_out = [float(syn_share[i]) for i in shown]
@@ -195,11 +258,7 @@ def fidelity_profile(
     """
     if columns is None:
         columns = [c for c in real.columns if c in synthetic.columns]
-    if not columns:
-        raise AuditDataError("no audit columns: real and synthetic data share no column")
-    if len(real) == 0 or len(synthetic) == 0:
-        side = "real" if len(real) == 0 else "synthetic"
-        raise AuditDataError(f"the {side} data has no rows")
+    check_fidelity_inputs(columns, {REAL: len(real), SYNTHETIC: len(synthetic)})
     frames = {REAL: real, SYNTHETIC: synthetic}
     if holdout is not None and len(holdout) > 0:
         frames[HOLDOUT] = holdout
@@ -212,24 +271,70 @@ def fidelity_profile(
             side: BlockResampler.draw(len(frames[side]), bootstrap_blocks, bootstrap_replicates, rng)
             for side in (REAL, SYNTHETIC)
         }
+    return fidelity_from_stats(
+        [_column_stats(column, sides, resamplers) for column in coded],
+        [_pair_stats(a, b, sides, resamplers) for a, b in combinations(coded, 2)],
+        {side: len(frame) for side, frame in frames.items()},
+        {side: r.weights for side, r in resamplers.items()} if resamplers else None,
+        n_bins=n_bins,
+        bootstrap={"replicates": bootstrap_replicates, "blocks": bootstrap_blocks, "seed": seed, "level": 0.95},
+        chart_columns=chart_columns,
+        chart_levels=chart_levels,
+        min_display_count=min_display_count,
+    )
 
+
+def check_fidelity_inputs(columns: Sequence[str], sizes: dict[str, int]) -> None:
+    """Raise ``AuditDataError`` when there is no audit column or the real or synthetic side is empty."""
+    if not columns:
+        raise AuditDataError("no audit columns: real and synthetic data share no column")
+    for side in (REAL, SYNTHETIC):
+        if sizes.get(side, 0) == 0:
+            raise AuditDataError(f"the {side} data has no rows")
+
+
+def fidelity_from_stats(
+    column_stats: Sequence[ColumnStats],
+    pair_stats: Sequence[PairStats],
+    sizes: dict[str, int],
+    weights: dict[str, np.ndarray] | None,
+    *,
+    n_bins: int,
+    bootstrap: dict[str, Any],
+    chart_columns: int = 3,
+    chart_levels: int = 12,
+    min_display_count: int = 10,
+) -> dict[str, Any]:
+    """The fidelity profile (see ``fidelity_profile``) from counted statistics, on any engine.
+
+    ``sizes`` maps side → rows (a holdout side, if present, enables the noise floor);
+    ``weights`` maps real and synthetic → (replicates, blocks) multinomial block weights
+    (``BlockResampler``), a replicate's counts being ``weights @ block_counts``; None: no intervals.
+    """
+    sides = [side for side in (REAL, SYNTHETIC, HOLDOUT) if side in sizes]
+    with_holdout = HOLDOUT in sizes
     shape_rows, shape_replicates = [], []
-    for column in coded:
-        distance, ks = _column_shape(column, SYNTHETIC)
-        row: dict[str, Any] = {"column": column.name, "kind": column.kind, "tvd": distance, "ks": ks}
-        if HOLDOUT in frames:
-            row["holdout_tvd"], row["holdout_ks"] = _column_shape(column, HOLDOUT)
+    for column in column_stats:
+        row: dict[str, Any] = {
+            "column": column.name,
+            "kind": column.kind,
+            "tvd": tvd_from_counts(column.counts[REAL], column.counts[SYNTHETIC]),
+            "ks": column.ks.get(SYNTHETIC),
+        }
+        if with_holdout:
+            row["holdout_tvd"] = tvd_from_counts(column.counts[REAL], column.counts[HOLDOUT])
+            row["holdout_ks"] = column.ks.get(HOLDOUT)
         row["missing_real"] = column.missing_share(REAL)
         row["missing_synthetic"] = column.missing_share(SYNTHETIC)
         shape_rows.append(row)
-        if resamplers:
-            shape_replicates.append(_shape_replicates(column, resamplers))
+        if weights and column.block_counts:
+            shape_replicates.append(tvd_rows(*(weights[s] @ column.block_counts[s] for s in (REAL, SYNTHETIC))))
 
     pair_rows, pair_replicates = [], []
-    for a, b in combinations(coded, 2):
-        trend = _pair_trend(a, b, sides, resamplers)
-        row = {"columns": [a.name, b.name], "metric": trend["metric"], "score": trend["scores"][SYNTHETIC]}
-        if HOLDOUT in frames:
+    for pair in pair_stats:
+        trend = _pair_trend(pair, sides, weights)
+        row = {"columns": list(pair.columns), "metric": trend["metric"], "score": trend["scores"][SYNTHETIC]}
+        if with_holdout:
             row["holdout_score"] = trend["scores"][HOLDOUT]
         if trend["metric"] == "correlation":
             row["correlation_real"] = trend["correlation"][REAL]
@@ -237,23 +342,22 @@ def fidelity_profile(
         pair_rows.append(row)
         pair_replicates.append(trend["replicates"])
 
-    with_holdout = HOLDOUT in frames
     shapes_score = _mean([1.0 - r["tvd"] for r in shape_rows])
     pairs_score = _mean([r["score"] for r in pair_rows])
     score = _mean([shapes_score, pairs_score])
     intervals: dict[str, list[float] | None] = {"shapes": None, "pairs": None, "score": None}
-    if resamplers:
+    if weights:
         scores = (shapes_score, pairs_score, score)
         intervals = _attach_intervals(shape_rows, shape_replicates, pair_rows, pair_replicates, scores)
     shape_rows.sort(key=lambda r: -r["tvd"])
     pair_rows.sort(key=lambda r: (r["score"] is None, r["score"] if r["score"] is not None else 0.0))
-    by_name = {c.name: c for c in coded}
+    by_name = {c.name: c for c in column_stats}
     return {
         "score": score,
         "interval": intervals["score"],
-        "sample_sizes": {side: len(frames[side]) if side in frames else None for side in (REAL, SYNTHETIC, HOLDOUT)},
+        "sample_sizes": {side: sizes.get(side) for side in (REAL, SYNTHETIC, HOLDOUT)},
         "n_bins": n_bins,
-        "bootstrap": {"replicates": bootstrap_replicates, "blocks": bootstrap_blocks, "seed": seed, "level": 0.95},
+        "bootstrap": bootstrap,
         "column_shapes": {
             "score": shapes_score,
             "interval": intervals["shapes"],

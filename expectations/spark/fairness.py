@@ -1,0 +1,133 @@
+"""The fairness profile on Spark: counts per (side, protected combination, outcome) in one aggregation.
+
+Everything in ``expectations.metrics.fairness`` is a function of those counts (the bootstrap is
+a multinomial draw over them), so the Spark profile hands them to ``fairness_from_cells`` and
+reports the same figures and the same intervals as pandas, digit for digit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from expectations.metrics.fairness import (
+    MISSING_GROUP,
+    check_fairness_settings,
+    check_outcomes,
+    fairness_from_cells,
+    fairness_not_run,
+)
+from expectations.spark.columns import column
+
+_OUTCOME = "_audit_outcome"
+
+
+def spark_positive_outcomes(frame: DataFrame, target: str, positive_label: Any) -> Column:
+    """1.0 / 0.0 / null per row, matching ``positive_outcomes``: a numeric target compares by value
+    when the label reads as a number, anything else compares as text."""
+    dtype = frame.schema[target].dataType
+    values = column(target)
+    matches: Column | None = None
+    if isinstance(dtype, T.NumericType):
+        try:
+            matches = values.cast("double") == F.lit(float(positive_label))
+        except (TypeError, ValueError):
+            matches = None
+    if matches is None:
+        matches = values.cast("string") == F.lit(str(positive_label))
+    missing = values.isNull() | (F.isnan(values) if isinstance(dtype, (T.FloatType, T.DoubleType)) else F.lit(False))
+    return F.when(missing, F.lit(None).cast("double")).otherwise(matches.cast("double"))
+
+
+def _group_label(name: str) -> Column:
+    """A protected value as text, missing as its own group (as ``_group_labels``)."""
+    return F.coalesce(column(name).cast("string"), F.lit(MISSING_GROUP))
+
+
+def spark_fairness_profile(
+    real: DataFrame | None,
+    synthetic: DataFrame,
+    holdout: DataFrame | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    protected_attributes: Sequence[str] | None = None,
+    target: str | None = None,
+    positive_label: Any = None,
+    min_group_size: int = 30,
+    intersection: bool = True,
+    bootstrap_replicates: int = 200,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """``expectations.metrics.fairness.fairness_profile`` on Spark DataFrames (same parameters, same dict)."""
+    attributes = list(protected_attributes or [])
+    settings = {
+        "protected_attributes": attributes,
+        "target": target,
+        "positive_label": positive_label,
+        "min_group_size": min_group_size,
+        "intersection": intersection,
+        "bootstrap_replicates": bootstrap_replicates,
+        "seed": seed,
+    }
+    frames = {"real": real, "synthetic": synthetic} if real is not None else {"synthetic": synthetic}
+    if not attributes:
+        return fairness_not_run(settings, {side: _count(frame) for side, frame in frames.items()})
+    check_fairness_settings({side: frame.columns for side, frame in frames.items()}, attributes, target, positive_label)
+
+    tables = {}
+    distinct = {}
+    for side, frame in frames.items():
+        outcome = spark_positive_outcomes(frame, target, positive_label) if target else F.lit(None).cast("double")
+        labelled = frame.select(
+            *[_group_label(a).alias(f"_g{i}") for i, a in enumerate(attributes)], outcome.alias(_OUTCOME)
+        )
+        aggregates = [F.count(F.lit(1)).alias("rows")]
+        tables[side] = (
+            labelled.groupBy(*[f"_g{i}" for i in range(len(attributes))], _OUTCOME).agg(*aggregates).toPandas()
+        )
+        if target:
+            values = column(target)
+            present = values.isNotNull()
+            if isinstance(frame.schema[target].dataType, (T.FloatType, T.DoubleType)):
+                present = present & ~F.isnan(values)
+            distinct[side] = int(frame.where(present).agg(F.countDistinct(values)).collect()[0][0])
+
+    group_columns = [f"_g{i}" for i in range(len(attributes))]
+    combined = pd.concat(tables.values(), ignore_index=True)[group_columns].drop_duplicates()
+    # Cells sorted by their values, as GroupCells.of sorts them.
+    cells = combined.sort_values(group_columns).reset_index(drop=True)
+    cells.columns = attributes
+    index = {tuple(row): i for i, row in enumerate(cells.itertuples(index=False, name=None))}
+
+    counts, positives, sizes = {}, {}, {}
+    target_missing = {}
+    for side, table in tables.items():
+        codes = np.array([index[tuple(row)] for row in table[group_columns].itertuples(index=False, name=None)])
+        rows = table["rows"].to_numpy(np.float64)
+        outcome = table[_OUTCOME].to_numpy(np.float64, na_value=np.nan)
+        known = ~np.isnan(outcome) if target else np.ones(len(table), bool)
+        cell_rows = np.bincount(codes[known], weights=rows[known], minlength=len(cells))
+        cell_positives = (
+            np.bincount(codes[known], weights=rows[known] * outcome[known], minlength=len(cells))
+            if target
+            else cell_rows
+        )
+        counts[side] = np.vstack([cell_rows, cell_positives])
+        positives[side] = float(cell_positives.sum()) if target else 0.0
+        sizes[side] = int(rows.sum())
+        target_missing[side] = int(rows[~known].sum())
+    if target:
+        check_outcomes(positives, distinct, target)
+    sample_sizes: dict[str, Any] = {"real": sizes.get("real"), "synthetic": sizes["synthetic"]}
+    sample_sizes["target_missing"] = target_missing if target else None
+    return fairness_from_cells(cells, counts, settings, sample_sizes)
+
+
+def _count(frame: DataFrame) -> int:
+    return int(frame.agg(F.count(F.lit(1))).collect()[0][0])
