@@ -48,9 +48,9 @@ class Finding:
 
 @dataclass
 class AuditBatch:
-    """The stacked frame GX validates, and what was learnt while building it."""
+    """The stacked frame GX validates (pandas, or Spark for the Spark engine), and what was learnt building it."""
 
-    frame: pd.DataFrame
+    frame: Any
     columns: list[str]
     kinds: dict[str, str]
     sample_sizes: dict[str, int | None]
@@ -59,9 +59,24 @@ class AuditBatch:
     source_column: str = SOURCE_COLUMN
 
 
-def _names(columns: list[str]) -> str:
+def names_list(columns: list[str]) -> str:
+    """Column names for a message, the first few quoted, then 'and N more'."""
     shown = ", ".join(f"'{c}'" for c in columns[:_LISTED_NAMES])
     return shown + (f" and {len(columns) - _LISTED_NAMES} more" if len(columns) > _LISTED_NAMES else "")
+
+
+def alignment_findings(real_columns: list[str], synthetic_columns: set[str]) -> list[Finding]:
+    """Findings for the columns only one of the real and synthetic data has (not audited)."""
+    findings = []
+    only_real = [c for c in real_columns if c not in synthetic_columns]
+    only_syn = sorted(synthetic_columns - set(real_columns))
+    if only_real:
+        message = f"not in the synthetic data, so not audited: {names_list(only_real)}"
+        findings.append(Finding("data", "column_only_in_real", message, tuple(only_real)))
+    if only_syn:
+        message = f"not in the real data, so not audited: {names_list(only_syn)}"
+        findings.append(Finding("data", "column_only_in_synthetic", message, tuple(only_syn)))
+    return findings
 
 
 def _frame_fingerprint(frame: pd.DataFrame) -> str:
@@ -110,11 +125,16 @@ def _conform(values: pd.Series, kind: str, real: pd.Series, role: str, name: str
     unreadable = int((converted.isna() & values.notna()).sum())
     if unreadable == 0:
         return converted, None
-    return converted, Finding(
+    return converted, unreadable_finding(name, unreadable, len(values), role, expected)
+
+
+def unreadable_finding(name: str, unreadable: int, total: int, role: str, expected: str) -> Finding:
+    """``unreadable`` of ``total`` values of a non-real column could not be read as the real column's kind."""
+    return Finding(
         module="data",
         kind="type_mismatch",
         message=(
-            f"column '{name}': {unreadable:,} of {len(values):,} {role} values are not {expected} like the real "
+            f"column '{name}': {unreadable:,} of {total:,} {role} values are not {expected} like the real "
             "column's; they are audited as missing values"
         ),
         columns=(name,),
@@ -132,14 +152,19 @@ def _outside_real_support(name: str, kind: str, real: pd.Series, synthetic: pd.S
     if kind == "numeric":
         low, high = real.min(), real.max()
         outside = int(((present < low) | (present > high)).sum())
-        what, finding_kind = "lie outside the real column's range", "outside_real_range"
     else:
         outside = int((~present.isin(set(real.dropna()))).sum())
+    return [support_finding(name, kind, outside, len(synthetic))] if outside else []
+
+
+def support_finding(name: str, kind: str, outside: int, n_synthetic: int) -> Finding:
+    """``outside`` synthetic values of a column fall outside the real range (numeric) or categories."""
+    if kind == "numeric":
+        what, finding_kind = "lie outside the real column's range", "outside_real_range"
+    else:
         what, finding_kind = "are categories the real column does not have", "category_not_in_real"
-    if outside == 0:
-        return []
-    message = f"column '{name}': {outside:,} of {len(synthetic):,} synthetic values {what}"
-    return [Finding("data", finding_kind, message, (name,), outside)]
+    message = f"column '{name}': {outside:,} of {n_synthetic:,} synthetic values {what}"
+    return Finding("data", finding_kind, message, (name,), outside)
 
 
 def build_audit_batch(
@@ -178,34 +203,16 @@ def build_audit_batch(
     columns = [c for c in real_columns if c in syn_columns]
     if not columns:
         raise InputError(
-            f"the real and synthetic data share no column (real: {_names(real_columns)}; "
-            f"synthetic: {_names(sorted(syn_columns))})"
+            f"the real and synthetic data share no column (real: {names_list(real_columns)}; "
+            f"synthetic: {names_list(sorted(syn_columns))})"
         )
-    findings = []
-    only_real = [c for c in real_columns if c not in syn_columns]
-    only_syn = sorted(syn_columns - set(real_columns))
-    if only_real:
-        findings.append(
-            Finding(
-                "data",
-                "column_only_in_real",
-                f"not in the synthetic data, so not audited: {_names(only_real)}",
-                tuple(only_real),
-            )
-        )
-    if only_syn:
-        findings.append(
-            Finding(
-                "data",
-                "column_only_in_synthetic",
-                f"not in the real data, so not audited: {_names(only_syn)}",
-                tuple(only_syn),
-            )
-        )
+    findings = alignment_findings(real_columns, syn_columns)
     if "holdout" in tables:
         lacking = [c for c in columns if c not in tables["holdout"].frame.columns]
         if lacking:
-            raise InputError(f"the holdout data lacks audit column(s) {_names(lacking)} that real and synthetic share")
+            raise InputError(
+                f"the holdout data lacks audit column(s) {names_list(lacking)} that real and synthetic share"
+            )
 
     kinds = {name: column_kind(real_frame[name]) for name in columns}
     labels = {"real": REAL_LABEL, "holdout": HOLDOUT_LABEL, "synthetic": SYNTHETIC_LABEL}

@@ -19,6 +19,8 @@ from auditing.errors import UnregisteredExpectationError
 from auditing.parameters import AuditParameters
 
 SUITE_NAME = CHECKPOINT_NAME = "synthetic_data_audit"
+#: The same suite and actions on the project's Spark data source (a Spark DataFrame batch).
+SPARK_CHECKPOINT_NAME = "synthetic_data_audit_spark"
 #: The project folder; ``SYNTH_AUDIT_GX_DIR`` points elsewhere (e.g. a copy with your own suite).
 DEFAULT_GX_DIR = Path(__file__).resolve().parent.parent / "gx"
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
@@ -64,13 +66,19 @@ def open_context(writable_dir: Path | None = None, project_dir: Path | None = No
 
 
 def run_checkpoint(
-    context: FileDataContext, batch: pd.DataFrame, parameters: AuditParameters, run_name: str | None = None
+    context: FileDataContext,
+    batch: Any,
+    parameters: AuditParameters,
+    run_name: str | None = None,
+    checkpoint_name: str = CHECKPOINT_NAME,
 ) -> CheckpointResult:
     """Run the `synthetic_data_audit` checkpoint on a stacked audit batch.
 
-    Raises ``UnregisteredExpectationError`` if fewer expectations ran than the suite holds.
+    ``batch`` is a pandas DataFrame, or a Spark DataFrame with ``checkpoint_name`` set to
+    ``SPARK_CHECKPOINT_NAME``. Raises ``UnregisteredExpectationError`` if fewer expectations ran
+    than the suite holds.
     """
-    checkpoint = context.checkpoints.get(CHECKPOINT_NAME)
+    checkpoint = context.checkpoints.get(checkpoint_name)
     run_id = gx.RunIdentifier(run_name=run_name) if run_name else None
     result = checkpoint.run(
         batch_parameters={"dataframe": batch},

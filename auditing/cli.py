@@ -115,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="synth-audit-out", help="folder for report.json and Data Docs (default ./synth-audit-out)"
     )
     audit.add_argument("--json", action="store_true", help="print the raw report JSON instead of the summary table")
+    audit.add_argument(
+        "--engine",
+        choices=("pandas", "spark"),
+        default="pandas",
+        help="pandas (default), or spark: read the files with Spark and run the checkpoint on a local Spark "
+        "session (needs the spark extra and Java)",
+    )
     _add_threshold_options(audit)
     _add_fairness_options(audit)
     demo = commands.add_parser("demo", help="audit bundled demo data: a good and a poor synthetic set")
@@ -155,10 +162,30 @@ def _stdout(text: str) -> None:
 
 def _run_audit_command(args: argparse.Namespace, parameters, progress) -> int:
     from auditing.engine import run_audit
+    from auditing.errors import InputError
 
-    outcome = run_audit(
-        args.real, args.synthetic, args.holdout, out_dir=args.out, parameters=parameters, progress=progress
-    )
+    session = None
+    if args.engine == "spark":
+        progress("starting a local Spark session")
+        from auditing.spark_session import local_spark_session
+
+        try:
+            session = local_spark_session()
+        except RuntimeError as error:  # pyspark not installed
+            raise InputError(str(error)) from None
+    try:
+        outcome = run_audit(
+            args.real,
+            args.synthetic,
+            args.holdout,
+            out_dir=args.out,
+            parameters=parameters,
+            progress=progress,
+            engine=args.engine,
+        )
+    finally:
+        if session is not None:
+            session.stop()
     _stdout(json.dumps(outcome.report, indent=2) if args.json else summary_table(outcome.report))
     print(f"report: {outcome.report_path}", file=sys.stderr)
     if outcome.data_docs_page:

@@ -12,8 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from auditing.batch import AuditBatch, TableInput, build_audit_batch
-from auditing.checkpoint import data_docs_page, open_context, result_dicts, run_checkpoint
+from auditing.checkpoint import (
+    CHECKPOINT_NAME,
+    SPARK_CHECKPOINT_NAME,
+    data_docs_page,
+    open_context,
+    result_dicts,
+    run_checkpoint,
+)
 from auditing.errors import InputError, UnknownColumn
 from auditing.parameters import AuditParameters
 from auditing.report import build_report
@@ -48,9 +57,17 @@ def check_fairness_settings(batch: AuditBatch, parameters: AuditParameters) -> N
     """
     if not parameters.fairness_protected_attributes:
         return
-    frames, _ = split_sources(batch.frame, batch.source_column, {"real": REAL_LABEL, "synthetic": SYNTHETIC_LABEL})
+    labels = {"real": REAL_LABEL, "synthetic": SYNTHETIC_LABEL}
+    if isinstance(batch.frame, pd.DataFrame):
+        split, check = split_sources, check_fairness_inputs
+    else:
+        from expectations.spark.fairness import spark_check_fairness_inputs
+        from expectations.spark.sides import split_spark_sources
+
+        split, check = split_spark_sources, spark_check_fairness_inputs
+    frames, _ = split(batch.frame, batch.source_column, labels)
     try:
-        check_fairness_inputs(
+        check(
             frames,
             parameters.fairness_protected_attributes,
             parameters.fairness_target,
@@ -70,11 +87,14 @@ def run_audit(
     out_dir: str | Path,
     parameters: AuditParameters | None = None,
     progress: Progress = _quiet,
+    engine: str = "pandas",
 ) -> AuditOutcome:
     """Audit ``synthetic`` against ``real`` (and ``holdout``), writing everything under ``out_dir``.
 
     ``out_dir`` receives ``report.json``, the GX validation results (``validations/``) and the
     Data Docs site (``data_docs/``). ``progress`` is called with a line before each slow step.
+    ``engine="spark"`` builds the batch as a Spark DataFrame (inputs: Spark DataFrames or local
+    files read by the active Spark session) and runs the Spark checkpoint.
     Raises ``InputError`` for bad inputs and ``UnregisteredExpectationError`` for a broken suite.
     """
     parameters = parameters or AuditParameters()
@@ -82,8 +102,17 @@ def run_audit(
     out.mkdir(parents=True, exist_ok=True)
 
     started = time.perf_counter()
-    progress("reading inputs and building the audit batch")
-    batch = build_audit_batch(real, synthetic, holdout, source_column=parameters.source_column)
+    progress(f"reading inputs and building the audit batch ({engine})")
+    if engine == "spark":
+        from auditing.spark_batch import build_spark_audit_batch
+
+        batch = build_spark_audit_batch(real, synthetic, holdout, source_column=parameters.source_column)
+        checkpoint_name = SPARK_CHECKPOINT_NAME
+    elif engine == "pandas":
+        batch = build_audit_batch(real, synthetic, holdout, source_column=parameters.source_column)
+        checkpoint_name = CHECKPOINT_NAME
+    else:
+        raise InputError(f"unknown engine '{engine}' (pandas or spark)")
     sizes = ", ".join(f"{n:,} {role}" for role, n in batch.sample_sizes.items() if n is not None)
     progress(f"audit batch ready: {sizes} rows, {len(batch.columns)} columns ({time.perf_counter() - started:.1f} s)")
 
@@ -91,7 +120,11 @@ def run_audit(
 
     progress("running the synthetic_data_audit checkpoint and building Data Docs")
     context = open_context(writable_dir=out)
-    result = run_checkpoint(context, batch.frame, parameters)
+    try:
+        result = run_checkpoint(context, batch.frame, parameters, checkpoint_name=checkpoint_name)
+    finally:
+        if engine == "spark":
+            batch.frame.unpersist()
     page = data_docs_page(context, result)
     progress(f"checkpoint done ({time.perf_counter() - started:.1f} s)")
 

@@ -49,6 +49,28 @@ def _read_csv(path: Path, compressed: bool) -> pa.Table:
     return pa_csv.read_csv(path, convert_options=options)
 
 
+def sniff_format(file: Path, label: str) -> bytes:
+    """The first 4 bytes of a CSV, gzip or Parquet file; ``UnreadableInput`` naming ``label`` for anything else.
+
+    Refused: a missing, non-regular or empty file, formats people send by mistake (ZIP, PNG,
+    PDF), and binary data that is not gzip or Parquet.
+    """
+    if not file.exists():
+        raise UnreadableInput(f"{label} does not exist")
+    if not file.is_file():
+        raise UnreadableInput(f"{label} is not a file")
+    if file.stat().st_size == 0:
+        raise UnreadableInput(f"{label} is empty (0 bytes)")
+    with file.open("rb") as handle:
+        head = handle.read(4)
+        handle.seek(0)
+        start = handle.read(4096)
+    other = next((what for magic, what in OTHER_MAGIC.items() if head.startswith(magic)), None)
+    if other or (head != PARQUET_MAGIC and head[:2] != GZIP_MAGIC and b"\x00" in start):
+        raise UnreadableInput(f"{label} is {other or 'binary data'}, not CSV or Parquet")
+    return head
+
+
 def read_table(
     path: str | Path,
     role: str,
@@ -67,19 +89,7 @@ def read_table(
     """
     file = Path(path)
     label = f"{role} data file '{display or path}'"
-    if not file.exists():
-        raise UnreadableInput(f"{label} does not exist")
-    if not file.is_file():
-        raise UnreadableInput(f"{label} is not a file")
-    if file.stat().st_size == 0:
-        raise UnreadableInput(f"{label} is empty (0 bytes)")
-    with file.open("rb") as handle:
-        head = handle.read(4)
-        handle.seek(0)
-        start = handle.read(4096)
-    other = next((what for magic, what in OTHER_MAGIC.items() if head.startswith(magic)), None)
-    if other or (head != PARQUET_MAGIC and head[:2] != GZIP_MAGIC and b"\x00" in start):
-        raise UnreadableInput(f"{label} is {other or 'binary data'}, not CSV or Parquet")
+    head = sniff_format(file, label)
     try:
         if head == PARQUET_MAGIC:
             footer = pq.read_metadata(file)

@@ -45,6 +45,27 @@ def spark_positive_outcomes(frame: DataFrame, target: str, positive_label: Any) 
     return F.when(missing, F.lit(None).cast("double")).otherwise(matches.cast("double"))
 
 
+def spark_check_fairness_inputs(
+    frames: dict[str, DataFrame], protected_attributes: Sequence[str], target: str | None, positive_label: Any
+) -> None:
+    """``check_fairness_inputs`` on Spark: the same checks and messages, one aggregation per side."""
+    check_fairness_settings(
+        {side: f.columns for side, f in frames.items()}, protected_attributes, target, positive_label
+    )
+    if target is None:
+        return
+    positives, distinct = {}, {}
+    for side, frame in frames.items():
+        values = column(target)
+        present = values.isNotNull()
+        if isinstance(frame.schema[target].dataType, (T.FloatType, T.DoubleType)):
+            present = present & ~F.isnan(values)
+        outcome = spark_positive_outcomes(frame, target, positive_label)
+        row = frame.agg(F.sum(outcome), F.countDistinct(F.when(present, values))).collect()[0]
+        positives[side], distinct[side] = float(row[0] or 0.0), int(row[1])
+    check_outcomes(positives, distinct, target)
+
+
 def _group_label(name: str) -> Column:
     """A protected value as text, missing as its own group (as ``_group_labels``)."""
     return F.coalesce(column(name).cast("string"), F.lit(MISSING_GROUP))
@@ -78,25 +99,14 @@ def spark_fairness_profile(
     frames = {"real": real, "synthetic": synthetic} if real is not None else {"synthetic": synthetic}
     if not attributes:
         return fairness_not_run(settings, {side: _count(frame) for side, frame in frames.items()})
-    check_fairness_settings({side: frame.columns for side, frame in frames.items()}, attributes, target, positive_label)
-
+    spark_check_fairness_inputs(frames, attributes, target, positive_label)
     tables = {}
-    distinct = {}
     for side, frame in frames.items():
         outcome = spark_positive_outcomes(frame, target, positive_label) if target else F.lit(None).cast("double")
-        labelled = frame.select(
-            *[_group_label(a).alias(f"_g{i}") for i, a in enumerate(attributes)], outcome.alias(_OUTCOME)
-        )
-        aggregates = [F.count(F.lit(1)).alias("rows")]
-        tables[side] = (
-            labelled.groupBy(*[f"_g{i}" for i in range(len(attributes))], _OUTCOME).agg(*aggregates).toPandas()
-        )
-        if target:
-            values = column(target)
-            present = values.isNotNull()
-            if isinstance(frame.schema[target].dataType, (T.FloatType, T.DoubleType)):
-                present = present & ~F.isnan(values)
-            distinct[side] = int(frame.where(present).agg(F.countDistinct(values)).collect()[0][0])
+        groups = [_group_label(a).alias(f"_g{i}") for i, a in enumerate(attributes)]
+        labelled = frame.select(*groups, outcome.alias(_OUTCOME))
+        keys = [f"_g{i}" for i in range(len(attributes))]
+        tables[side] = labelled.groupBy(*keys, _OUTCOME).agg(F.count(F.lit(1)).alias("rows")).toPandas()
 
     group_columns = [f"_g{i}" for i in range(len(attributes))]
     combined = pd.concat(tables.values(), ignore_index=True)[group_columns].drop_duplicates()
@@ -105,8 +115,7 @@ def spark_fairness_profile(
     cells.columns = attributes
     index = {tuple(row): i for i, row in enumerate(cells.itertuples(index=False, name=None))}
 
-    counts, positives, sizes = {}, {}, {}
-    target_missing = {}
+    counts, sizes, target_missing = {}, {}, {}
     for side, table in tables.items():
         codes = np.array([index[tuple(row)] for row in table[group_columns].itertuples(index=False, name=None)])
         rows = table["rows"].to_numpy(np.float64)
@@ -119,11 +128,8 @@ def spark_fairness_profile(
             else cell_rows
         )
         counts[side] = np.vstack([cell_rows, cell_positives])
-        positives[side] = float(cell_positives.sum()) if target else 0.0
         sizes[side] = int(rows.sum())
         target_missing[side] = int(rows[~known].sum())
-    if target:
-        check_outcomes(positives, distinct, target)
     sample_sizes: dict[str, Any] = {"real": sizes.get("real"), "synthetic": sizes["synthetic"]}
     sample_sizes["target_missing"] = target_missing if target else None
     return fairness_from_cells(cells, counts, settings, sample_sizes)

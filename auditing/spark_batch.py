@@ -1,0 +1,239 @@
+"""The audit batch on Spark (DESIGN §3): real, holdout and synthetic rows stacked with ``unionByName``.
+
+The Spark twin of ``auditing.batch.build_audit_batch``: the same column alignment, the same
+conversions (a non-real column takes the real column's kind; what does not fit is counted and
+becomes a finding) and the same findings, each from an aggregation — no row reaches the driver.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Union
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from auditing.batch import AuditBatch, Finding, alignment_findings, names_list, support_finding, unreadable_finding
+from auditing.errors import InputError, UnreadableInput
+from auditing.io import GZIP_MAGIC, PARQUET_MAGIC, sha256_file, sniff_format
+from expectations import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL
+from expectations.spark.columns import column, spark_column_kind
+
+#: A table for the Spark engine: a Spark DataFrame or a local CSV / CSV.gz / Parquet file.
+SparkTableInput = Union[DataFrame, str, Path]
+_ROLES = ("real", "holdout", "synthetic")
+_LABELS = {"real": REAL_LABEL, "holdout": HOLDOUT_LABEL, "synthetic": SYNTHETIC_LABEL}
+
+
+def read_spark_table(spark: SparkSession, path: str | Path, role: str) -> tuple[DataFrame, dict[str, Any]]:
+    """Read a local file with Spark's own readers (header row, inferred types; Parquet by its magic).
+
+    Returns the DataFrame and what the report says about the input. Raises ``UnreadableInput``
+    naming the file as ``auditing.io.read_table`` does.
+    """
+    file = Path(path)
+    label = f"{role} data file '{path}'"
+    head = sniff_format(file, label)
+    if head[:2] == GZIP_MAGIC and not file.name.endswith(".gz"):
+        # Spark picks the codec from the file name only.
+        raise UnreadableInput(f"{label} is gzip-compressed; the Spark engine needs its name to end in .gz")
+    location = str(file.resolve())
+    if head == PARQUET_MAGIC:
+        frame, file_format = spark.read.parquet(location), "parquet"
+    else:
+        frame = spark.read.csv(location, header=True, inferSchema=True, mode="FAILFAST", enforceSchema=False)
+        file_format = "csv.gz" if head[:2] == GZIP_MAGIC else "csv"
+    info = {"source": file.name, "format": file_format, "sha256": sha256_file(file), "columns": len(frame.columns)}
+    return frame, info
+
+
+def _dataframe_fingerprint(frame: DataFrame) -> tuple[int, str]:
+    """Rows and a sha256 over the schema and an order-free checksum of the rows (one aggregation)."""
+    row = frame.agg(
+        F.count(F.lit(1)).alias("n"), F.sum(F.xxhash64(*[column(c) for c in frame.columns]).cast("decimal(38,0)"))
+    ).collect()[0]
+    digest = hashlib.sha256(frame.schema.json().encode())
+    digest.update(f"{row[0]}:{row[1]}".encode())
+    return int(row[0]), digest.hexdigest()
+
+
+def _as_text(values: Column, dtype: T.DataType) -> Column:
+    """Values as text; integral floats print without '.0', as the pandas batch prints them."""
+    if isinstance(dtype, (T.FloatType, T.DoubleType)):
+        integral = values == F.floor(values)
+        return F.when(integral, values.cast("long").cast("string")).otherwise(values.cast("string"))
+    return values.cast("string")
+
+
+def _conform(frame: DataFrame, name: str, kind: str, real_type: T.DataType) -> tuple[Column, Column | None, str]:
+    """One non-real column in the real column's kind, and the condition of a value that did not fit."""
+    dtype = frame.schema[name].dataType
+    values = column(name)
+    if kind == "categorical":
+        return _as_text(values, dtype), None, ""
+    if isinstance(real_type, (T.DateType, T.TimestampType, T.TimestampNTZType)):
+        converted = values if isinstance(dtype, type(real_type)) else values.try_cast(T.TimestampType())
+        expected = "dates or times"
+    elif isinstance(dtype, T.NumericType):
+        return values, None, ""
+    else:
+        converted = values.cast("string").try_cast(T.DoubleType())
+        expected = "numbers"
+    return converted, converted.isNull() & values.isNotNull(), expected
+
+
+def build_spark_audit_batch(
+    real: SparkTableInput,
+    synthetic: SparkTableInput,
+    holdout: SparkTableInput | None = None,
+    *,
+    source_column: str = SOURCE_COLUMN,
+    spark: SparkSession | None = None,
+) -> AuditBatch:
+    """Stack real, holdout and synthetic rows into the one Spark DataFrame the Spark checkpoint validates.
+
+    Parameters
+    ----------
+    real, synthetic, holdout : Spark DataFrames, or local files read with ``spark``.
+    source_column : name of the added column holding each row's source label.
+    spark : the session that reads files (default: the active one).
+
+    Returns
+    -------
+    ``AuditBatch`` whose ``frame`` is the stacked Spark DataFrame (cached: every audit metric
+    reads it), with the same columns, kinds, counts, fingerprints and findings as the pandas batch.
+    Raises ``InputError`` as ``build_audit_batch`` does.
+    """
+    given = {"real": real, "synthetic": synthetic, **({"holdout": holdout} if holdout is not None else {})}
+    frames: dict[str, DataFrame] = {}
+    inputs: dict[str, dict[str, Any]] = {}
+    for role, value in given.items():
+        if isinstance(value, DataFrame):
+            frames[role], inputs[role] = value, {"source": "Spark DataFrame", "format": "spark"}
+        else:
+            session = spark or SparkSession.getActiveSession()
+            if session is None:
+                raise InputError("no active Spark session to read the input files with")
+            frames[role], inputs[role] = read_spark_table(session, value, role)
+        if not frames[role].columns:
+            raise InputError(f"the {role} data has no columns")
+        if source_column in frames[role].columns:
+            raise InputError(f"the {role} data already has a column '{source_column}', the audit's source column")
+
+    real_columns = list(frames["real"].columns)
+    syn_columns = set(frames["synthetic"].columns)
+    columns = [c for c in real_columns if c in syn_columns]
+    if not columns:
+        raise InputError(
+            f"the real and synthetic data share no column (real: {names_list(real_columns)}; "
+            f"synthetic: {names_list(sorted(syn_columns))})"
+        )
+    findings: list[Finding] = alignment_findings(real_columns, syn_columns)
+    if "holdout" in frames:
+        lacking = [c for c in columns if c not in frames["holdout"].columns]
+        if lacking:
+            raise InputError(
+                f"the holdout data lacks audit column(s) {names_list(lacking)} that real and synthetic share"
+            )
+
+    real_types = {name: frames["real"].schema[name].dataType for name in columns}
+    kinds = {name: spark_column_kind(real_types[name]) for name in columns}
+    parts = []
+    for role in _ROLES:
+        if role not in frames:
+            continue
+        frame = frames[role]
+        checks, selected = [], []
+        for name in columns:
+            if role == "real":
+                value = _as_text(column(name), real_types[name]) if kinds[name] == "categorical" else column(name)
+            else:
+                value, unfit, expected = _conform(frame, name, kinds[name], real_types[name])
+                if unfit is not None:
+                    checks.append((name, expected, F.sum(unfit.cast("long"))))
+            selected.append(value.alias(name))
+        part = frame.select(*selected, F.lit(_LABELS[role]).alias(source_column))
+        if checks:
+            counts = frame.agg(
+                F.count(F.lit(1)), *[total.alias(f"u{i}") for i, (_, _, total) in enumerate(checks)]
+            ).collect()[0]
+            for i, (name, expected, _) in enumerate(checks):
+                if counts[i + 1]:
+                    findings.append(unreadable_finding(name, int(counts[i + 1]), int(counts[0]), role, expected))
+        parts.append(part)
+
+    stacked = parts[0]
+    for part in parts[1:]:
+        stacked = stacked.unionByName(part)
+    stacked = stacked.cache()
+
+    sizes: dict[str, int | None] = {role: None for role in ("real", "synthetic", "holdout")}
+    per_label = {row[0]: int(row[1]) for row in stacked.groupBy(source_column).count().collect()}
+    for role in frames:
+        sizes[role] = per_label.get(_LABELS[role], 0)
+        if sizes[role] == 0:
+            raise InputError(f"the {role} data has no rows")
+    for role, info in inputs.items():
+        if "sha256" not in info:
+            _, info["sha256"] = _dataframe_fingerprint(frames[role])
+        info["rows"] = sizes[role]
+        info.setdefault("columns", len(frames[role].columns))
+    findings.extend(_outside_real_support(stacked, source_column, columns, kinds, sizes["synthetic"] or 0))
+    return AuditBatch(
+        frame=stacked,
+        columns=columns,
+        kinds=kinds,
+        sample_sizes=sizes,
+        inputs={role: inputs[role] for role in ("real", "synthetic", "holdout") if role in inputs},
+        findings=findings,
+        source_column=source_column,
+    )
+
+
+def _outside_real_support(
+    stacked: DataFrame, source_column: str, columns: list[str], kinds: dict[str, str], n_synthetic: int
+) -> list[Finding]:
+    """Counts of synthetic values outside the real range (numbers) or categories (text), as aggregates."""
+    is_real = F.col(source_column) == REAL_LABEL
+    is_synthetic = F.col(source_column) == SYNTHETIC_LABEL
+    numeric = [name for name in columns if kinds[name] == "numeric"]
+    findings = []
+    if numeric:
+        ranges = stacked.where(is_real).agg(
+            *[F.min(column(n)).alias(f"lo{i}") for i, n in enumerate(numeric)],
+            *[F.max(column(n)).alias(f"hi{i}") for i, n in enumerate(numeric)],
+        )
+        outside = (
+            stacked.where(is_synthetic)
+            .crossJoin(F.broadcast(ranges))
+            .agg(
+                *[
+                    F.sum(((column(n) < F.col(f"lo{i}")) | (column(n) > F.col(f"hi{i}"))).cast("long")).alias(f"o{i}")
+                    for i, n in enumerate(numeric)
+                ]
+            )
+            .collect()[0]
+        )
+        for i, name in enumerate(numeric):
+            if outside[i]:
+                findings.append(support_finding(name, "numeric", int(outside[i]), n_synthetic))
+    categorical = [name for name in columns if kinds[name] == "categorical"]
+    if categorical:
+
+        def values(rows: Column) -> DataFrame:
+            entries = F.array(*[F.struct(F.lit(i).alias("c"), column(n).alias("v")) for i, n in enumerate(categorical)])
+            exploded = stacked.where(rows).select(F.explode(entries).alias("e")).select("e.c", "e.v")
+            return exploded.where(F.col("v").isNotNull())
+
+        unknown = (
+            values(is_synthetic)
+            .join(values(is_real).distinct(), on=["c", "v"], how="left_anti")
+            .groupBy("c")
+            .count()
+            .collect()
+        )
+        for row in sorted(unknown):
+            findings.append(support_finding(categorical[row["c"]], "categorical", int(row["count"]), n_synthetic))
+    return findings
