@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -164,16 +165,15 @@ def _run_audit_command(args: argparse.Namespace, parameters, progress) -> int:
     from auditing.engine import run_audit
     from auditing.errors import InputError
 
-    session = None
-    if args.engine == "spark":
-        progress("starting a local Spark session")
-        from auditing.spark_session import local_spark_session
+    with ExitStack() as stack:
+        if args.engine == "spark":
+            progress("starting a local Spark session")
+            from auditing.spark_session import spark_session_for_run
 
-        try:
-            session = local_spark_session()
-        except RuntimeError as error:  # pyspark not installed
-            raise InputError(str(error)) from None
-    try:
+            try:
+                stack.enter_context(spark_session_for_run())
+            except (ImportError, RuntimeError) as error:  # pyspark or Java missing
+                raise InputError(f"the Spark engine cannot start: {error}") from None
         outcome = run_audit(
             args.real,
             args.synthetic,
@@ -183,9 +183,6 @@ def _run_audit_command(args: argparse.Namespace, parameters, progress) -> int:
             progress=progress,
             engine=args.engine,
         )
-    finally:
-        if session is not None:
-            session.stop()
     _stdout(json.dumps(outcome.report, indent=2) if args.json else summary_table(outcome.report))
     print(f"report: {outcome.report_path}", file=sys.stderr)
     if outcome.data_docs_page:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -33,6 +35,7 @@ def local_spark_session(cores: int | None = None, driver_memory: str = "4g") -> 
         SparkSession.builder.master(f"local[{cores or '*'}]")
         .appName("synthetic-data-auditor")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.memory", driver_memory)
@@ -45,3 +48,17 @@ def local_spark_session(cores: int | None = None, driver_memory: str = "4g") -> 
     )
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+@contextmanager
+def spark_session_for_run(cores: int | None = None) -> Iterator[Any]:
+    """The active session, or a local one that is stopped afterwards (a session this did not start is left running)."""
+    from pyspark.sql import SparkSession
+
+    started = SparkSession.getActiveSession() is None
+    session = local_spark_session(cores)
+    try:
+        yield session
+    finally:
+        if started:
+            session.stop()

@@ -87,3 +87,25 @@ def test_profile_of_data_against_itself_is_perfect(real):
     profile = fidelity_profile(real, real.iloc[::-1].reset_index(drop=True))
     assert np.isclose(profile["column_shapes"]["score"], 1.0)
     assert profile["pair_trends"]["score"] is None or np.isclose(profile["pair_trends"]["score"], 1.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.floats(-1e9, 1e9, allow_nan=False) | st.integers(-50, 50).map(float), min_size=1, max_size=200),
+    n_bins=st.integers(1, 40),
+)
+def test_linear_quantiles_equal_numpy_bit_for_bit(values: list[float], n_bins: int) -> None:
+    """The quantiles both engines bin on equal np.quantile's default exactly (order statistics only)."""
+    from expectations.metrics.distributions import linear_quantiles, quantile_ranks
+
+    data = np.array(values)
+    ordered = np.sort(data)
+    probs = np.linspace(0.0, 1.0, n_bins + 1)
+    asked: list[np.ndarray] = []
+
+    def lookup(ranks: np.ndarray) -> np.ndarray:
+        asked.append(ranks)
+        return ordered[ranks]
+
+    assert np.array_equal(linear_quantiles(data.size, probs, lookup), np.quantile(data, probs))
+    assert np.array_equal(asked[0], quantile_ranks(data.size, n_bins))

@@ -151,7 +151,16 @@ def test_adult_gc_set_is_not_flagged(adult_privacy):
 
 
 def test_without_a_holdout_the_profile_compares_with_real_neighbours(adult):
-    profile = privacy_profile(adult["train"], adult["synthetic_leaky"], bootstrap_replicates=50)
+    # Without a holdout the synthetic rows are compared with a real sample S of dcr_sample rows; a
+    # copy is close only when its source row is in S, so S = every train row sees the copied half.
+    train = adult["train"]
+    profile = privacy_profile(train, adult["synthetic_leaky"], dcr_sample=len(train), bootstrap_replicates=50)
     assert "attack" not in profile and "dcr_share" not in profile
+    assert profile["dcr_profile"]["real_rows"] == len(train)
     assert profile["dcr_profile"]["close_share"] > 0.45  # the copied half
     assert profile["score"] < 0.6
+    # With the default S of 10,000 rows (~31% of train) the copies in S still exceed the default
+    # max_close_share of 0.1 (a generator that does not copy reads ≈ 0.05).
+    default = privacy_profile(train, adult["synthetic_leaky"], bootstrap_replicates=50)
+    assert default["dcr_profile"]["real_rows"] == 10_000
+    assert default["dcr_profile"]["close_share"] > 0.1

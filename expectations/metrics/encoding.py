@@ -16,7 +16,7 @@ numeric one up to 2 when exactly one side is missing).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,29 +26,62 @@ from expectations.metrics.distributions import as_float, column_kind
 
 #: Category scale: two different one-hot vectors are √2 apart before scaling, 1 after.
 _ONE_HOT_SCALE = 1.0 / np.sqrt(2.0)
-_MISSING = "\x00missing"
+#: The key of a missing categorical value: never equal to any text a column holds.
+MISSING_KEY = "\x00missing"
 
 
 @dataclass(frozen=True)
 class DistanceEncoder:
-    """The fitted encoding: per numeric column its sorted real values, per categorical its kept values."""
+    """The fitted encoding: per numeric column its real value table, per categorical its kept values.
+
+    A numeric column's table is ``(values, cumulative)``: its distinct real values, ascending, and
+    ``cumulative[i]`` = how many real values are below ``values[i]`` (``cumulative[-1]`` = N, the
+    real values present). Counts are all the mid-rank ECDF needs, so the pandas fit
+    (``fit``, from the rows) and the Spark fit (``from_counts``, from a group-by) give the same
+    table and, through the one ``transform``, the same float32 codes bit for bit.
+    """
 
     columns: tuple[str, ...]
-    numeric: dict[str, np.ndarray]
+    numeric: dict[str, tuple[np.ndarray, np.ndarray]]
     categories: dict[str, tuple[str, ...]]
 
     @classmethod
     def fit(cls, reference: pd.DataFrame, columns: Sequence[str], top_categories: int = 20) -> DistanceEncoder:
         """Fit on the real rows. Ties in category frequency break by value, so row order never matters."""
-        numeric, categories = {}, {}
+        numeric_counts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        category_counts: dict[str, Mapping[str, int]] = {}
         for name in columns:
             values = reference[name]
             if column_kind(values) == "numeric":
                 present = as_float(values)
-                numeric[name] = np.sort(present[~np.isnan(present)])
+                numeric_counts[name] = np.unique(present[~np.isnan(present)], return_counts=True)
             else:
-                counts = _as_keys(values).value_counts()
-                ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+                category_counts[name] = _as_keys(values).value_counts().to_dict()
+        return cls.from_counts(columns, numeric_counts, category_counts, top_categories)
+
+    @classmethod
+    def from_counts(
+        cls,
+        columns: Sequence[str],
+        numeric_counts: Mapping[str, tuple[np.ndarray, np.ndarray]],
+        category_counts: Mapping[str, Mapping[str, int]],
+        top_categories: int = 20,
+    ) -> DistanceEncoder:
+        """Fit from aggregates (how the Spark engine fits; ``fit`` computes the same from rows).
+
+        ``numeric_counts``: per numeric column its distinct present real values and their counts
+        (any order; missing values left out). ``category_counts``: per categorical column the
+        count of each key, missing under ``MISSING_KEY``. Each column is in exactly one mapping.
+        """
+        numeric, categories = {}, {}
+        for name in columns:
+            if name in numeric_counts:
+                values, counts = (np.asarray(a) for a in numeric_counts[name])
+                order = np.argsort(values, kind="stable")
+                cumulative = np.concatenate([[0], np.cumsum(counts[order], dtype=np.int64)])
+                numeric[name] = (values[order].astype(np.float64), cumulative)
+            else:
+                ranked = sorted(category_counts[name].items(), key=lambda item: (-item[1], item[0]))
                 categories[name] = tuple(value for value, _ in ranked[:top_categories])
         return cls(tuple(columns), numeric, categories)
 
@@ -57,7 +90,11 @@ class DistanceEncoder:
         return 2 * len(self.numeric) + sum(len(kept) + 1 for kept in self.categories.values())
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        """Encode ``frame``'s audit columns as a float32 matrix (rows × ``width``)."""
+        """Encode ``frame``'s audit columns as a float32 matrix (rows × ``width``).
+
+        Row by row: a row's codes depend on its own values and the fitted tables only, so any
+        split of the rows (Spark partitions, Arrow batches) encodes each row the same.
+        """
         blocks = []
         for name in self.columns:
             if name in self.numeric:
@@ -67,12 +104,13 @@ class DistanceEncoder:
         return np.hstack(blocks).astype(np.float32) if blocks else np.zeros((len(frame), 0), np.float32)
 
     def _numeric(self, name: str, values: np.ndarray) -> np.ndarray:
-        reference = self.numeric[name]
+        """Mid-rank ECDF (#ref < v + #ref ≤ v) / 2N, missing → 0.5, beside a missing flag."""
+        distinct, cumulative = self.numeric[name]
         missing = np.isnan(values)
-        if reference.size:
-            below = np.searchsorted(reference, values, side="left")
-            at_or_below = np.searchsorted(reference, values, side="right")
-            position = (below + at_or_below) / (2.0 * reference.size)
+        if cumulative[-1]:
+            below = cumulative[np.searchsorted(distinct, values, side="left")]
+            at_or_below = cumulative[np.searchsorted(distinct, values, side="right")]
+            position = (below + at_or_below) / (2.0 * cumulative[-1])
         else:
             position = np.full(values.shape, 0.5)
         position[missing] = 0.5
@@ -89,4 +127,4 @@ class DistanceEncoder:
 
 def _as_keys(values: pd.Series) -> pd.Series:
     """Categorical values as comparable string keys, missing as a key of its own."""
-    return values.astype(object).where(values.notna(), _MISSING).map(str)
+    return values.astype(object).where(values.notna(), MISSING_KEY).map(str)

@@ -1,31 +1,43 @@
 """Privacy measures: exact copies, distance to closest record and the membership attack.
 
-Pure numpy/pandas/scikit-learn; no Great Expectations import. Definitions (DESIGN §4 "Privacy",
+Pure numpy/pandas; no Great Expectations or pyspark import. Definitions (DESIGN §4 "Privacy",
 ``reference/anchors.md`` §12):
 
-- exact-copy rate: share of synthetic rows equal, on every audit column, to some training row;
-  beside it the same share for holdout rows (real data repeat naturally).
-- nearest-neighbour distances on the shared encoding (``expectations.metrics.encoding``), from
-  one pass over all synthetic rows: for a train sample and an equal-size holdout sample, each
-  row's distance to its closest synthetic row, and each synthetic row's distance to the closest
-  row of either sample.
-- membership inference (black box, distance attack): ``m`` members drawn from that train sample
-  and ``m`` non-members from the holdout sample, score = − distance to the closest synthetic
-  row. ROC AUC (0.5 = chance), advantage = max over thresholds of TPR − FPR (Yeom et al. 2018;
-  best-threshold balanced accuracy = (1 + advantage) / 2) and TPR at 1% and 0.1% FPR (Carlini
-  et al. 2022), each with a stratified bootstrap 95% interval.
+- exact-copy rate: share of synthetic rows equal, on every audit column, to some training row
+  (missing equals missing); beside it the same share for holdout rows (real data repeat naturally).
+- nearest-neighbour distances on the shared encoding (``expectations.metrics.encoding``), exact
+  Euclidean distances from one pass over all synthetic rows (``nearest_neighbours``).
+- target samples: with a holdout, ``per_side = min(n_train, n_holdout, dcr_sample)`` rows drawn
+  without replacement from each (``draw_targets``); without one, ``per_side = min(n_real,
+  dcr_sample)`` real rows. Rows are addressed by their position in their side, so any engine that
+  numbers the rows the same way draws the same rows.
+- membership inference (black box, distance attack): ``m = min(per_side, attack_sample)``
+  members, the first m rows of the train sample, and m non-members, the first m of the holdout
+  sample; score = − distance to the closest synthetic row. ROC AUC (0.5 = chance), advantage =
+  max over thresholds of TPR − FPR (Yeom et al. 2018; best-threshold balanced accuracy =
+  (1 + advantage) / 2) and TPR at 1% and 0.1% FPR (Carlini et al. 2022), each with a stratified
+  bootstrap 95% interval.
 - DCR share: share of synthetic rows closer to the train sample than to the holdout sample,
   ties counting half; 0.5 is ideal (as SDMetrics ``DCROverfittingProtection``'s p, but on one
   shared encoding).
-- without a holdout: each synthetic row's distance to the closest real row against the real
-  rows' own nearest-neighbour distances; ``close_share`` = share of synthetic rows at most as far
-  from the real data as the 5th percentile of the real rows' own distances (≈ 0.05 when the
-  generator does not copy).
+- without a holdout: a real sample S of ``per_side`` rows. Each synthetic row's distance to the
+  closest row of S, against each row of S's distance to the closest *other* row of S (itself
+  excluded). A row of S measured against S minus itself is like a fresh row measured against a
+  sample of |S| − 1 rows, so both distances compare a row with a sample of (almost) the same
+  size: like for like, and bounded by ``dcr_sample`` on any engine. ``close_share`` = share of
+  synthetic rows at most as far from S as the 5th percentile of S's own distances (≈ 0.05 when
+  the generator does not copy).
+
+Every figure is computed by ``privacy_figures`` from engine-neutral statistics (copy counts,
+the targets' distances to the synthetic rows, counts of synthetic rows by comparison): the
+pandas ``privacy_profile`` below and the Spark ``expectations.spark.privacy`` gather the same
+statistics and share that one function, random draws included, so both report the same figures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,35 +45,45 @@ import pandas as pd
 
 from expectations.metrics.bootstrap import centred_intervals
 from expectations.metrics.distributions import as_float, column_kind
-from expectations.metrics.encoding import DistanceEncoder
+from expectations.metrics.encoding import MISSING_KEY, DistanceEncoder
 from expectations.metrics.errors import AuditDataError
 
 #: False-positive rates at which the attack's true-positive rate is reported.
 LOW_FPRS = (0.01, 0.001)
-#: Rows per block of the distance matrix: 1,024 × 20,000 float32 distances ≈ 80 MB.
+#: Quantiles of the distances reported without a holdout; the 5th percentile of the real
+#: sample's own distances is also the "close" threshold.
+DCR_QUANTILES = (0.05, 0.25, 0.5)
+#: Rows per block of the float32 distance matrix: 1,024 × 20,000 float32 distances ≈ 80 MB.
 _ROW_BLOCK = 1_024
+#: Candidate pairs re-measured in float64 at a time: 65,536 pairs × ~100 columns ≈ 50 MB.
+_PAIR_CHUNK = 65_536
+#: Unit roundoff of float32.
+_FLOAT32_UNIT = 2.0**-24
 
 
 def row_keys(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     """One 64-bit hash per row over the audit columns, equal for equal rows (missing = missing).
 
     Numbers hash as float64 and everything else as text, so an int 3 in one file and a float 3.0
-    in another are the same value.
+    in another are the same value. Values are canonical first, as an equality join would compare
+    them: one NaN for every missing number, −0.0 as 0.0, and a missing category as a key no text
+    equals (not the text "nan").
     """
-    canonical = pd.DataFrame(
-        {
-            name: as_float(frame[name])
-            if column_kind(frame[name]) == "numeric"
-            else frame[name].astype(object).map(str)
-            for name in columns
-        }
-    )
-    return pd.util.hash_pandas_object(canonical, index=False).to_numpy()
+    canonical = {}
+    for name in columns:
+        if column_kind(frame[name]) == "numeric":
+            values = as_float(frame[name])
+            # + 0.0 turns −0.0 into 0.0; NaN payloads and signs differ, the hash sees their bits.
+            canonical[name] = np.where(np.isnan(values), np.nan, values + 0.0)
+        else:
+            values = frame[name].astype(object)
+            canonical[name] = values.where(values.notna(), MISSING_KEY).map(str).to_numpy()
+    return pd.util.hash_pandas_object(pd.DataFrame(canonical), index=False).to_numpy()
 
 
-def exact_copy_rate(train_keys: np.ndarray, other_keys: np.ndarray) -> float:
-    """Share of ``other`` rows whose key equals some training row's key."""
-    return float(np.isin(other_keys, train_keys).mean()) if other_keys.size else 0.0
+def exact_copy_count(train_keys: np.ndarray, other_keys: np.ndarray) -> int:
+    """How many ``other`` rows have a key equal to some training row's key."""
+    return int(np.isin(other_keys, train_keys).sum())
 
 
 def nearest_neighbours(
@@ -77,42 +99,169 @@ def nearest_neighbours(
     (n_groups, len(rows)) distances from every row to its closest ``others`` row of each group
     and, with ``reverse``, every ``others`` row's distance to its closest row. ``exclude[i]`` is
     an ``others`` position row ``i`` must not match (itself, when both sets hold the same rows).
+    A row with nothing to match (empty group, or only itself) gets ``inf``.
 
-    Every pair is compared: squared distances come from one float32 matrix product per block of
-    rows on augmented vectors ([r, |r|², 1] · [−2o, 1, |o|²]); each neighbour found is then
-    re-measured in float64, so an exact copy reads 0 rather than float32 rounding noise.
+    Every pair is compared. A float32 matrix product per block of rows on augmented vectors,
+    s(r, o) = [r, |r|², 1] · [−2o, 1, |o|²] = |r − o|², only *filters*: every pair whose s is
+    within a margin of the float32 minimum is re-measured exactly, d = sqrt(Σ_k (r_k − o_k)²) in
+    float64 with the terms added in column order (``pair_distances``), and the smallest d wins.
+    The margin is a rigorous bound on the float32 error, so the true nearest pair is always
+    re-measured. With n = width + 2 terms and u = 2⁻²⁴, for S = |r|² + |o|²:
+
+    - rounding the inputs to float32 moves |r − o|² by at most ≈ 4u·S (|δ| ≤ u(|r| + |o|));
+    - rounding |r|² and |o|² to float32 adds at most u·S;
+    - the float32 dot product, in any summation order (BLAS blocking, FMA), errs by at most
+      γ_n Σ_k |x_k y_k| ≤ γ_n · 2S(1 + 2u) with γ_n = nu / (1 − nu) (Higham, Thm 3.5);
+
+    so |s − |r − o|²| ≤ E = (2γ_n(1 + 3u) + 6u)·S (≈ 2(n + 3)·u·S, about a hundred float32
+    ulps of S for ~100 columns). The true nearest pair (value d*²) has s ≤ d*² + E ≤ s_min + 2E,
+    hence the margin 2E, with S taken at the largest norms involved; the float64 rounding of the
+    re-measure (~n·2⁻⁵³·S) is far inside the slack.
+
+    Because the result is the exact minimum over all pairs, it does not depend on how the rows or
+    ``others`` are split: the minimum over any partition of the rows (Spark partitions, Arrow
+    batches, this function's blocks) equals the minimum over all of them, and an exact copy reads
+    0 rather than float32 rounding noise. Memory stays bounded by the block (``_ROW_BLOCK`` rows ×
+    len(others)) and the pair chunk (``_PAIR_CHUNK``).
     """
-    bounds = list(bounds) if bounds is not None else [0, len(others)]
-    augmented_rows = np.hstack([rows, np.einsum("ij,ij->i", rows, rows)[:, None], np.ones((len(rows), 1))])
-    augmented_others = np.hstack(
-        [-2.0 * others, np.ones((len(others), 1)), np.einsum("ij,ij->i", others, others)[:, None]]
+    rows64 = np.asarray(rows, dtype=np.float64)
+    others64 = np.asarray(others, dtype=np.float64)
+    bounds = list(bounds) if bounds is not None else [0, len(others64)]
+    groups = [(low, high) for low, high in zip(bounds[:-1], bounds[1:], strict=True)]
+    forward = np.full((len(groups), len(rows64)), np.inf)
+    backward = np.full(len(others64), np.inf) if reverse else None
+    if len(rows64) == 0 or len(others64) == 0:
+        return forward, backward
+
+    row_norms = np.einsum("ij,ij->i", rows64, rows64)
+    other_norms = np.einsum("ij,ij->i", others64, others64)
+    augmented_rows = np.hstack([rows64, row_norms[:, None], np.ones((len(rows64), 1))]).astype(np.float32)
+    augmented_others = np.ascontiguousarray(
+        np.hstack([-2.0 * others64, np.ones((len(others64), 1)), other_norms[:, None]]).astype(np.float32).T
     )
-    augmented_rows = augmented_rows.astype(np.float32)
-    augmented_others = np.ascontiguousarray(augmented_others.astype(np.float32).T)
-    nearest = np.empty((len(bounds) - 1, len(rows)), np.int64)
-    best_value = np.full(len(others), np.inf, np.float32)
-    best_row = np.zeros(len(others), np.int64)
-    for start in range(0, len(rows), _ROW_BLOCK):
-        stop = min(start + _ROW_BLOCK, len(rows))
-        squared = augmented_rows[start:stop] @ augmented_others
-        if exclude is not None:
-            squared[np.arange(stop - start), exclude[start:stop]] = np.inf
-        for group, (low, high) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
-            nearest[group, start:stop] = low + squared[:, low:high].argmin(axis=1)
-        if reverse:
-            # Column-wise argmin is slow in numpy; only the columns this block improves need it.
-            block_min = squared.min(axis=0)
-            improved = np.flatnonzero(block_min < best_value)
-            if improved.size:
-                best_row[improved] = start + squared[:, improved].argmin(axis=0)
-                best_value[improved] = block_min[improved]
-    forward = np.vstack([_exact_distance(rows, others[nearest[group]]) for group in range(len(bounds) - 1)])
-    return forward, (_exact_distance(others, rows[best_row]) if reverse else None)
+    # 2E / S: the margin per unit of |r|² + |o|² (see the docstring).
+    terms = augmented_rows.shape[1]
+    gamma = terms * _FLOAT32_UNIT / (1.0 - terms * _FLOAT32_UNIT)
+    relative_margin = 2.0 * (2.0 * gamma * (1.0 + 3.0 * _FLOAT32_UNIT) + 6.0 * _FLOAT32_UNIT)
+    # Reverse direction: a running float32 minimum per ``others`` row over the blocks seen so far.
+    running = np.full(len(others64), np.inf)
+    column_margin = relative_margin * (row_norms.max() + other_norms)
+    rows_t = np.ascontiguousarray(rows64.T)
+    others_t = np.ascontiguousarray(others64.T)
+
+    for start in range(0, len(rows64), _ROW_BLOCK):
+        stop = min(start + _ROW_BLOCK, len(rows64))
+        block_rows = np.arange(stop - start)
+        for group, (low, high) in enumerate(groups):
+            if high == low:
+                continue
+            # One product per group: a contiguous block makes the row-wise argmin/min fast.
+            squared = augmented_rows[start:stop] @ augmented_others[:, low:high]
+            if exclude is not None:
+                inside = (exclude[start:stop] >= low) & (exclude[start:stop] < high)
+                squared[block_rows[inside], exclude[start:stop][inside] - low] = np.inf
+            _forward_block(
+                squared,
+                start,
+                low,
+                relative_margin * (row_norms[start:stop] + other_norms[low:high].max()),
+                forward[group],
+                rows_t,
+                others_t,
+                exclude,
+            )
+            if reverse:
+                block_min = squared.min(axis=0)
+                np.minimum(running[low:high], block_min, out=running[low:high])
+                limit = _round_up_float32(running[low:high] + column_margin[low:high])
+                # Only columns whose block minimum is within the margin of their running minimum
+                # can hold a candidate; after the first blocks these are few.
+                columns = np.flatnonzero(block_min <= limit)
+                if columns.size:
+                    row, column = _pairs(squared[:, columns] <= limit[columns])
+                    row, column = _drop_excluded(start + row, low + columns[column], exclude)
+                    np.minimum.at(backward, column, pair_distances(rows_t, others_t, row, column))
+    return forward, backward
 
 
-def _exact_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    difference = a.astype(np.float64) - b.astype(np.float64)
-    return np.sqrt(np.einsum("ij,ij->i", difference, difference))
+def _forward_block(
+    squared: np.ndarray,
+    start: int,
+    low: int,
+    margin: np.ndarray,
+    best: np.ndarray,
+    rows_t: np.ndarray,
+    others_t: np.ndarray,
+    exclude: np.ndarray | None,
+) -> None:
+    """Lower ``best`` (per row) to the exact distance of each block row's candidates.
+
+    Candidates: the float32 nearest of each row, and every other pair within ``margin`` of it.
+    Others exist only where the second-smallest value is within the margin, so the full
+    comparison runs on those (few) rows only.
+    """
+    block_rows = np.arange(len(squared))
+    nearest = squared.argmin(axis=1)
+    least = squared[block_rows, nearest]
+    limit = _round_up_float32(least.astype(np.float64) + margin)
+    squared[block_rows, nearest] = np.inf
+    second = squared.min(axis=1)
+    squared[block_rows, nearest] = least
+    row, column = _drop_excluded(start + block_rows, low + nearest, exclude)
+    _lower(best, row, pair_distances(rows_t, others_t, row, column))
+    ambiguous = np.flatnonzero(second <= limit)
+    if ambiguous.size:
+        row, column = _pairs(squared[ambiguous] <= limit[ambiguous, None])
+        row, column = _drop_excluded(start + ambiguous[row], low + column, exclude)
+        _lower(best, row, pair_distances(rows_t, others_t, row, column))
+
+
+def _pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of the True entries, row by row (``np.flatnonzero`` is far faster than 2-D ``nonzero``)."""
+    row, column = np.divmod(np.flatnonzero(mask), mask.shape[1])
+    return row, column
+
+
+def _lower(best: np.ndarray, row: np.ndarray, distances: np.ndarray) -> None:
+    """best[row[i]] = min(best[row[i]], distances[i]) for pairs listed row by row (as np.nonzero lists them)."""
+    if row.size:
+        first = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+        best[row[first]] = np.minimum(best[row[first]], np.minimum.reduceat(distances, first))
+
+
+def _round_up_float32(values: np.ndarray) -> np.ndarray:
+    """The smallest float32 ≥ each float64 value, so a float32 comparison never drops a candidate."""
+    rounded = values.astype(np.float32)
+    low = rounded.astype(np.float64) < values
+    rounded[low] = np.nextafter(rounded[low], np.float32(np.inf))
+    return rounded
+
+
+def _drop_excluded(row: np.ndarray, column: np.ndarray, exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Remove the excluded pairs: their inf passes the filter when a row has nothing else (limit inf)."""
+    if exclude is None or row.size == 0:
+        return row, column
+    keep = exclude[row] != column
+    return row[keep], column[keep]
+
+
+def pair_distances(rows_t: np.ndarray, others_t: np.ndarray, row: np.ndarray, column: np.ndarray) -> np.ndarray:
+    """Exact distances sqrt(Σ_k (r_k − o_k)²) of the pairs (row[i], column[i]), in float64.
+
+    ``rows_t`` and ``others_t`` are the transposed (width × n) float64 matrices. The squares are
+    added one column at a time in column order, so a pair's distance is the same float64 whatever
+    other pairs are measured with it (a vectorised sum may change its order with the batch).
+    """
+    out = np.empty(row.size)
+    for begin in range(0, row.size, _PAIR_CHUNK):
+        end = min(begin + _PAIR_CHUNK, row.size)
+        difference = rows_t[:, row[begin:end]] - others_t[:, column[begin:end]]
+        np.multiply(difference, difference, out=difference)
+        total = difference[0].copy() if len(difference) else np.zeros(end - begin)
+        for squares in difference[1:]:
+            total += squares
+        out[begin:end] = np.sqrt(total)
+    return out
 
 
 def attack_figures(member_scores: np.ndarray, nonmember_scores: np.ndarray) -> dict[str, float]:
@@ -156,16 +305,205 @@ def _attack_with_intervals(
     return {**point, "intervals": dict(zip(names, bounds, strict=True))}
 
 
-def _share_interval(indicator: np.ndarray, replicates: int, rng: np.random.Generator) -> list[float] | None:
-    """Bootstrap interval of a mean of per-row values in [0, 1]."""
+def _share_interval(
+    values: Sequence[float], counts: Sequence[int], replicates: int, rng: np.random.Generator
+) -> tuple[float, list[float] | None]:
+    """Bootstrap interval of the mean of per-row values in [0, 1], given how many rows hold each value.
+
+    The rows are rebuilt sorted by value (``np.repeat``), so the resampled means depend on the
+    counts only, never on the order an engine met the rows in. Returns (mean, interval or None).
+    """
+    indicator = np.repeat(np.asarray(values, dtype=np.float64), np.asarray(counts, dtype=np.int64))
+    mean = float(indicator.mean()) if indicator.size else 0.0
     if replicates <= 0 or indicator.size == 0:
-        return None
+        return mean, None
     draws = np.array([indicator[rng.integers(0, indicator.size, indicator.size)].mean() for _ in range(replicates)])
-    return centred_intervals([float(indicator.mean())], draws[:, None])[0]
+    return mean, centred_intervals([mean], draws[:, None])[0]
 
 
 def _quantiles(values: np.ndarray) -> dict[str, float]:
-    return {f"p{int(q * 100):02d}": float(np.quantile(values, q)) for q in (0.05, 0.25, 0.5)}
+    return {f"p{int(q * 100):02d}": float(np.quantile(values, q)) for q in DCR_QUANTILES}
+
+
+@dataclass(frozen=True)
+class TargetDraw:
+    """Positions (0-based, in each side's row order) of the target samples, in draw order."""
+
+    per_side: int
+    train: np.ndarray
+    holdout: np.ndarray | None
+
+
+def draw_targets(n_real: int, n_holdout: int | None, dcr_sample: int, rng: np.random.Generator) -> TargetDraw:
+    """Draw the target samples: ``rng.choice(n, per_side, replace=False)`` on train, then on holdout.
+
+    With a holdout (``n_holdout`` > 0) per_side = min(n_real, n_holdout, dcr_sample), else
+    min(n_real, dcr_sample) and no holdout draw. These are the first calls on ``rng``; the
+    bootstrap draws of ``privacy_figures`` follow on the same generator.
+    """
+    if n_holdout:
+        per_side = min(n_real, n_holdout, dcr_sample)
+        train = rng.choice(n_real, per_side, replace=False)
+        return TargetDraw(per_side, train, rng.choice(n_holdout, per_side, replace=False))
+    per_side = min(n_real, dcr_sample)
+    return TargetDraw(per_side, rng.choice(n_real, per_side, replace=False), None)
+
+
+@dataclass(frozen=True)
+class HoldoutDistances:
+    """Nearest-neighbour statistics with a holdout.
+
+    ``to_synthetic``: each target's distance to its closest synthetic row, the train sample's
+    ``per_side`` rows then the holdout sample's, in draw order. ``closer_to_train``, ``tied``,
+    ``closer_to_holdout``: synthetic rows whose distance to the train sample is below, equal to,
+    above their distance to the holdout sample.
+    """
+
+    to_synthetic: np.ndarray
+    closer_to_train: int
+    tied: int
+    closer_to_holdout: int
+
+
+@dataclass(frozen=True)
+class RealDistances:
+    """Nearest-neighbour statistics without a holdout (real sample S).
+
+    ``own``: each row of S's distance to the closest other row of S, in draw order.
+    ``synthetic_quantiles``: the ``DCR_QUANTILES`` of the synthetic rows' distances to S (keys
+    p05, p25, p50). ``close``: synthetic rows at distance ≤ ``close_threshold(own)``.
+    """
+
+    own: np.ndarray
+    synthetic_quantiles: dict[str, float]
+    close: int
+
+
+def holdout_distances(synthetic_codes: np.ndarray, targets: np.ndarray, per_side: int) -> HoldoutDistances:
+    """``HoldoutDistances`` of some synthetic rows against the stacked train and holdout samples.
+
+    Over several parts of the synthetic rows, sum the counts and take the elementwise minimum of
+    ``to_synthetic``: the result equals one call on all the rows (distances are exact).
+    """
+    synthetic_to, to_synthetic = nearest_neighbours(synthetic_codes, targets, [0, per_side, 2 * per_side], reverse=True)
+    train, holdout = synthetic_to
+    return HoldoutDistances(
+        to_synthetic, int((train < holdout).sum()), int((train == holdout).sum()), int((train > holdout).sum())
+    )
+
+
+def own_distances(sample_codes: np.ndarray) -> np.ndarray:
+    """Each sample row's distance to the closest other row of the sample (itself excluded)."""
+    (own,), _ = nearest_neighbours(sample_codes, sample_codes, exclude=np.arange(len(sample_codes)))
+    return own
+
+
+def close_threshold(own: np.ndarray) -> float:
+    """The "close" threshold without a holdout: the 5th percentile (numpy linear) of S's own distances."""
+    return float(np.quantile(own, DCR_QUANTILES[0]))
+
+
+def privacy_figures(
+    *,
+    sizes: Mapping[str, int | None],
+    encoding_width: int,
+    copies: int,
+    holdout_copies: int | None,
+    distances: HoldoutDistances | RealDistances,
+    settings: Mapping[str, int],
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """The privacy profile from engine-neutral statistics (see the module docstring for definitions).
+
+    ``sizes``: rows of ``real``, ``synthetic`` and ``holdout`` (None without one); ``copies`` and
+    ``holdout_copies``: synthetic and holdout rows equal to some training row; ``distances``:
+    ``HoldoutDistances`` with a holdout, else ``RealDistances``; ``rng``: the generator right after
+    ``draw_targets`` (bootstrap draws: attack intervals, then the share interval).
+
+    Figures: copy rate = copies / n_synthetic; attack on members = − to_synthetic[:m] and
+    non-members = − to_synthetic[per_side : per_side + m]; DCR share = (closer_to_train + ½ tied)
+    / n_synthetic; close_share = close / n_synthetic; score = 1 − advantage with a holdout, else
+    1 − max(0, close_share − 0.05) / 0.95 (intervals mapped through the same formulas).
+    """
+    n_synthetic = int(sizes["synthetic"])
+    profile: dict[str, Any] = {
+        "sample_sizes": dict(sizes),
+        "encoding_width": encoding_width,
+        "exact_copies": {
+            "rate": copies / n_synthetic,
+            "holdout_rate": holdout_copies / sizes["holdout"] if holdout_copies is not None else None,
+            "count": copies,
+        },
+        "settings": dict(settings),
+    }
+    replicates = int(settings["bootstrap_replicates"])
+    if isinstance(distances, HoldoutDistances):
+        per_side = distances.to_synthetic.size // 2
+        # Members / non-members: the first m of each (already random) sample.
+        m = min(per_side, int(settings["attack_sample"]))
+        attack = _attack_with_intervals(
+            -distances.to_synthetic[:m], -distances.to_synthetic[per_side : per_side + m], replicates, rng
+        )
+        profile["attack"] = {
+            **attack,
+            "members": m,
+            "non_members": m,
+            "balanced_accuracy": (1.0 + attack["advantage"]) / 2.0,
+        }
+        share, interval = _share_interval(
+            (0.0, 0.5, 1.0), (distances.closer_to_holdout, distances.tied, distances.closer_to_train), replicates, rng
+        )
+        profile["dcr_share"] = {
+            "share": share,
+            "interval": interval,
+            "train_rows": per_side,
+            "holdout_rows": per_side,
+            "synthetic_rows": n_synthetic,
+        }
+        profile["score"] = 1.0 - attack["advantage"]
+        advantage_bounds = attack["intervals"]["advantage"]
+        profile["interval"] = [1.0 - advantage_bounds[1], 1.0 - advantage_bounds[0]] if advantage_bounds else None
+        return profile
+
+    close_share, interval = _share_interval(
+        (0.0, 1.0), (n_synthetic - distances.close, distances.close), replicates, rng
+    )
+    profile["dcr_profile"] = {
+        "synthetic": dict(distances.synthetic_quantiles),
+        "real": _quantiles(distances.own),
+        "threshold_p05": close_threshold(distances.own),
+        "close_share": close_share,
+        "interval": interval,
+        "real_rows": distances.own.size,
+        "synthetic_rows": n_synthetic,
+    }
+    profile["score"] = 1.0 - max(0.0, close_share - 0.05) / 0.95
+    profile["interval"] = [1.0 - max(0.0, b - 0.05) / 0.95 for b in reversed(interval)] if interval else None
+    return profile
+
+
+def audit_settings(
+    attack_sample: int, dcr_sample: int, top_categories: int, bootstrap_replicates: int, seed: int
+) -> dict[str, int]:
+    """The settings a profile echoes (and ``privacy_figures`` reads)."""
+    return {
+        "attack_sample": attack_sample,
+        "dcr_sample": dcr_sample,
+        "top_categories": top_categories,
+        "bootstrap_replicates": bootstrap_replicates,
+        "seed": seed,
+    }
+
+
+def check_sizes(n_real: int, n_synthetic: int, n_holdout: int | None, dcr_sample: int) -> None:
+    """Raise ``AuditDataError`` for inputs no profile can be computed from (both engines call this)."""
+    for side, rows in (("real", n_real), ("synthetic", n_synthetic)):
+        if rows == 0:
+            raise AuditDataError(f"the {side} data has no rows")
+    if not n_holdout and min(n_real, dcr_sample) < 2:
+        raise AuditDataError(
+            "without a holdout the distance check needs a real sample of at least 2 rows (real rows and dcr_sample)"
+        )
 
 
 def privacy_profile(
@@ -189,8 +527,9 @@ def privacy_profile(
     columns : audit columns; default every column of ``real`` present in ``synthetic``.
     attack_sample : members and non-members each, at most (m = min(n_train, n_holdout, this)).
     dcr_sample : rows of train and of holdout (each, at most) the synthetic rows are compared
-        with for the DCR share; without a holdout, real rows whose own neighbour distances form
-        the reference. Every synthetic row is always compared, never sampled.
+        with for the DCR share; without a holdout, the rows of the real sample S the synthetic
+        rows are compared with and whose own neighbour distances (within S) form the reference.
+        Every synthetic row is always compared, never sampled.
     top_categories : one-hot categories kept per categorical column (the rest are "other").
     bootstrap_replicates : bootstrap replicates behind the 95% intervals (0: none).
     seed : seed of every sample and bootstrap draw.
@@ -202,91 +541,40 @@ def privacy_profile(
     non_members) and ``dcr_share`` (share, interval, rows compared), or ``dcr_profile``
     (synthetic and real quantiles, close_share, interval) when there is no holdout; and
     ``score``, the privacy module score: 1 − advantage with a holdout, else
-    1 − max(0, close_share − 0.05) / 0.95. Only aggregates.
+    1 − max(0, close_share − 0.05) / 0.95. Only aggregates (``privacy_figures``).
     """
     if columns is None:
         columns = [c for c in real.columns if c in synthetic.columns]
     if not columns:
         raise AuditDataError("no audit columns: real and synthetic data share no column")
-    for side, frame in (("real", real), ("synthetic", synthetic)):
-        if len(frame) == 0:
-            raise AuditDataError(f"the {side} data has no rows")
-    rng = np.random.default_rng(seed)
     with_holdout = holdout is not None and len(holdout) > 0
+    n_holdout = len(holdout) if with_holdout else None
+    check_sizes(len(real), len(synthetic), n_holdout, dcr_sample)
+    rng = np.random.default_rng(seed)
     reference = pd.concat([real[columns], holdout[columns]], ignore_index=True) if with_holdout else real[columns]
     encoder = DistanceEncoder.fit(reference, columns, top_categories)
 
     train_keys = row_keys(real, columns)
-    copies = {
-        "rate": exact_copy_rate(train_keys, row_keys(synthetic, columns)),
-        "holdout_rate": exact_copy_rate(train_keys, row_keys(holdout, columns)) if with_holdout else None,
-    }
-    copies["count"] = int(round(copies["rate"] * len(synthetic)))
+    copies = exact_copy_count(train_keys, row_keys(synthetic, columns))
+    holdout_copies = exact_copy_count(train_keys, row_keys(holdout, columns)) if with_holdout else None
     synthetic_codes = encoder.transform(synthetic)
-    sizes = {"real": len(real), "synthetic": len(synthetic), "holdout": len(holdout) if with_holdout else None}
-    profile: dict[str, Any] = {"sample_sizes": sizes, "encoding_width": encoder.width, "exact_copies": copies}
-    settings = {
-        "attack_sample": attack_sample,
-        "dcr_sample": dcr_sample,
-        "top_categories": top_categories,
-        "bootstrap_replicates": bootstrap_replicates,
-        "seed": seed,
-    }
-    profile["settings"] = settings
-
+    draw = draw_targets(len(real), n_holdout, dcr_sample, rng)
+    train_codes = encoder.transform(real.iloc[draw.train])
     if with_holdout:
-        per_side = min(len(real), len(holdout), dcr_sample)
-        train_rows = rng.choice(len(real), per_side, replace=False)
-        holdout_rows = rng.choice(len(holdout), per_side, replace=False)
-        samples = np.vstack([encoder.transform(real.iloc[train_rows]), encoder.transform(holdout.iloc[holdout_rows])])
-        synthetic_to, to_synthetic = nearest_neighbours(
-            synthetic_codes, samples, [0, per_side, 2 * per_side], reverse=True
+        targets = np.vstack([train_codes, encoder.transform(holdout.iloc[draw.holdout])])
+        distances: HoldoutDistances | RealDistances = holdout_distances(synthetic_codes, targets, draw.per_side)
+    else:
+        own = own_distances(train_codes)
+        (synthetic_to_sample,), _ = nearest_neighbours(synthetic_codes, train_codes)
+        distances = RealDistances(
+            own, _quantiles(synthetic_to_sample), int((synthetic_to_sample <= close_threshold(own)).sum())
         )
-        # Members / non-members: the first m of each (already random) sample.
-        m = min(per_side, attack_sample)
-        attack = _attack_with_intervals(
-            -to_synthetic[:m], -to_synthetic[per_side : per_side + m], bootstrap_replicates, rng
-        )
-        profile["attack"] = {
-            **attack,
-            "members": m,
-            "non_members": m,
-            "balanced_accuracy": (1.0 + attack["advantage"]) / 2.0,
-        }
-        closer = np.where(
-            synthetic_to[0] < synthetic_to[1], 1.0, np.where(synthetic_to[0] == synthetic_to[1], 0.5, 0.0)
-        )
-        profile["dcr_share"] = {
-            "share": float(closer.mean()),
-            "interval": _share_interval(closer, bootstrap_replicates, rng),
-            "train_rows": per_side,
-            "holdout_rows": per_side,
-            "synthetic_rows": len(synthetic),
-        }
-        profile["score"] = 1.0 - attack["advantage"]
-        advantage_bounds = attack["intervals"]["advantage"]
-        profile["interval"] = [1.0 - advantage_bounds[1], 1.0 - advantage_bounds[0]] if advantage_bounds else None
-        return profile
-
-    per_side = min(len(real), dcr_sample)
-    real_rows = rng.choice(len(real), per_side, replace=False)
-    real_codes = encoder.transform(real)
-    (synthetic_to_real,), _ = nearest_neighbours(synthetic_codes, real_codes)
-    # The real rows' own neighbour distances: closest other real row (the sampled row itself excluded).
-    (own,), _ = nearest_neighbours(real_codes[real_rows], real_codes, exclude=real_rows)
-    threshold = float(np.quantile(own, 0.05))
-    close = (synthetic_to_real <= threshold).astype(np.float64)
-    close_share = float(close.mean())
-    profile["dcr_profile"] = {
-        "synthetic": _quantiles(synthetic_to_real),
-        "real": _quantiles(own),
-        "threshold_p05": threshold,
-        "close_share": close_share,
-        "interval": _share_interval(close, bootstrap_replicates, rng),
-        "real_rows": per_side,
-        "synthetic_rows": len(synthetic),
-    }
-    profile["score"] = 1.0 - max(0.0, close_share - 0.05) / 0.95
-    bounds = profile["dcr_profile"]["interval"]
-    profile["interval"] = [1.0 - max(0.0, b - 0.05) / 0.95 for b in reversed(bounds)] if bounds else None
-    return profile
+    return privacy_figures(
+        sizes={"real": len(real), "synthetic": len(synthetic), "holdout": n_holdout},
+        encoding_width=encoder.width,
+        copies=copies,
+        holdout_copies=holdout_copies,
+        distances=distances,
+        settings=audit_settings(attack_sample, dcr_sample, top_categories, bootstrap_replicates, seed),
+        rng=rng,
+    )

@@ -29,7 +29,7 @@ def split_spark_sources(
         raise AuditDataError(f"audit column(s) not in the batch: {', '.join(map(str, missing))}")
     wanted = [label for label in labels.values() if label is not None]
     present = {
-        row[0] for row in batch.where(F.col(source_column).isin(wanted)).select(source_column).distinct().collect()
+        row[0] for row in batch.where(F.col(source_column).isin(wanted)).groupBy(source_column).count().collect()
     }
     frames = {
         side: batch.where(F.col(source_column) == F.lit(label)).select(*audit_columns)

@@ -1,0 +1,417 @@
+"""Privacy on Spark DataFrames: the same profile as ``expectations.metrics.privacy.privacy_profile``.
+
+The executors compute the engine-neutral statistics of ``expectations.metrics.privacy`` and the
+driver turns them into the profile with the same ``privacy_figures``, random draws included:
+
+- exact copies: a left-semi join of the synthetic (and holdout) rows onto the training rows on
+  canonical keys (numbers as double, NaN as null, −0.0 as 0.0; other values as text, missing as
+  ``MISSING_KEY``), with null-safe equality (missing = missing), then a count per side. The pandas
+  ``row_keys`` hash compares the same canonical values.
+- encoding: ``DistanceEncoder.from_counts`` fitted from one group-by over real ∪ holdout (per
+  numeric column its distinct values and their counts, per categorical column its key counts),
+  so the mid-rank ECDF (#ref < v + #ref ≤ v) / 2N uses the same integers as the pandas fit and
+  the one shared ``transform`` (run in ``mapInPandas`` on the broadcast encoder) gives the same
+  float32 codes bit for bit.
+- target samples: every row of a side gets its position in the side's row order (partition
+  order, then order within the partition: what ``rdd.zipWithIndex`` numbers, here computed on the
+  JVM from per-partition counts and ``monotonically_increasing_id``, so no row is shipped to
+  Python for it). The positions ``draw_targets`` draws with ``np.random.default_rng(seed)`` are
+  selected by a broadcast semi-join, encoded on the executors and collected under a ``limit``,
+  ≤ 2 × dcr_sample rows: the only row-level data the driver holds, and it holds their codes, not
+  their values.
+- nearest neighbours: every synthetic row (never sampled) is compared with the broadcast target
+  matrix in ``mapInPandas``. With a holdout each partition emits, per target, its minimum
+  distance to the partition's rows and the partition's counts of rows closer to the train
+  sample / tied / closer to the holdout sample; a group-by takes the minimum per target and sums
+  the counts. Without one, each synthetic row's distance to the real sample S becomes a column
+  that one aggregate reduces to its ``percentile`` (exact, linear interpolation as numpy's) and
+  its count at most the threshold, the 5th percentile of S's own distances (driver).
+  ``nearest_neighbours`` is exact, so minima over partitions equal the pandas minima.
+
+Rows are numbered by the order Spark reads them: deterministic for files read in order and for
+``createDataFrame`` from a local frame, which matches pandas row positions; a side whose plan
+ends in a shuffle has no stable order, and its samples (not its copy counts) may differ from run
+to run. Only aggregates and the bounded, position-filtered sample reach the driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from expectations.metrics.encoding import MISSING_KEY, DistanceEncoder
+from expectations.metrics.errors import AuditDataError
+from expectations.metrics.privacy import (
+    DCR_QUANTILES,
+    HoldoutDistances,
+    RealDistances,
+    audit_settings,
+    check_sizes,
+    close_threshold,
+    draw_targets,
+    holdout_distances,
+    nearest_neighbours,
+    own_distances,
+    privacy_figures,
+)
+
+_NUMBERS = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType, T.DecimalType)
+_TIMES = (T.DateType, T.TimestampType, T.TimestampNTZType)
+#: monotonically_increasing_id() = partition index << 33 | row index within the partition.
+_ROW_INDEX_MASK = (1 << 33) - 1
+_NANOSECONDS_PER_DAY = 86_400 * 10**9
+
+
+def _column(frame: DataFrame, name: str) -> Column:
+    """A column by its exact name (backticks keep dots and spaces from being parsed)."""
+    return frame["`" + name.replace("`", "``") + "`"]
+
+
+def _is_numeric(data_type: T.DataType) -> bool:
+    """Numbers, dates and times are numeric, as ``distributions.column_kind`` decides on pandas."""
+    return isinstance(data_type, _NUMBERS + _TIMES)
+
+
+def _canonical(frame: DataFrame, columns: Sequence[str], numeric: Sequence[bool]) -> DataFrame:
+    """The audit columns renamed ``c0, c1, …`` as the values both engines compare.
+
+    Numeric → double as ``distributions.as_float`` (dates and times → epoch nanoseconds), NaN →
+    null, −0.0 → 0.0 (+ 0.0). Categorical → text as pandas' ``str`` (booleans ``True``/``False``),
+    missing → ``MISSING_KEY``, as the encoder's keys.
+    """
+    expressions = []
+    for index, (name, is_numeric) in enumerate(zip(columns, numeric, strict=True)):
+        column = _column(frame, name)
+        data_type = frame.schema[name].dataType
+        if isinstance(data_type, T.DateType):
+            value = (F.unix_date(column).cast("long") * _NANOSECONDS_PER_DAY).cast("double")
+        elif isinstance(data_type, T.TimestampType):
+            value = (F.unix_micros(column) * 1_000).cast("double")
+        elif isinstance(data_type, T.TimestampNTZType):
+            # Wall-clock time read as UTC, like a naive pandas datetime64.
+            value = (F.timestamp_diff("MICROSECOND", F.lit("1970-01-01").cast("timestamp_ntz"), column) * 1_000).cast(
+                "double"
+            )
+        elif is_numeric:
+            value = column.cast("double")
+        elif isinstance(data_type, T.BooleanType):
+            value = F.when(column, F.lit("True")).when(~column, F.lit("False"))
+        else:
+            value = column.cast("string")
+        if is_numeric:
+            value = F.when(F.isnan(value), F.lit(None).cast("double")).otherwise(value + F.lit(0.0))
+        else:
+            value = F.coalesce(value, F.lit(MISSING_KEY))
+        expressions.append(value.alias(f"c{index}"))
+    return frame.select(*expressions)
+
+
+def _positioned(frames: dict[str, DataFrame]) -> dict[str, tuple[DataFrame, int]]:
+    """Each frame with ``_pos``, its rows' 0-based positions in the frame's row order, and its row count.
+
+    Position = rows of the earlier partitions + index within the partition, as ``zipWithIndex``
+    numbers an RDD: the per-partition counts of every frame come from one aggregate over their
+    union (the partition id is taken in each frame, below the union), the index within the
+    partition from ``monotonically_increasing_id``'s low 33 bits; all on the JVM.
+    """
+    tagged = [
+        frame.select(F.lit(tag).alias("_side"), F.spark_partition_id().alias("_part"))
+        for tag, frame in enumerate(frames.values())
+    ]
+    union = tagged[0]
+    for part in tagged[1:]:
+        union = union.unionByName(part)
+    counts: list[dict[int, int]] = [{} for _ in frames]
+    for row in union.groupBy("_side", "_part").agg(F.count(F.lit(1)).alias("n")).collect():
+        counts[row["_side"]][row["_part"]] = int(row["n"])
+    result = {}
+    within = F.monotonically_increasing_id().bitwiseAND(F.lit(_ROW_INDEX_MASK))
+    for tag, (side, frame) in enumerate(frames.items()):
+        if not counts[tag]:
+            result[side] = (frame.withColumn("_pos", F.lit(None).cast("long")), 0)
+            continue
+        sizes = np.array([counts[tag].get(part, 0) for part in range(max(counts[tag]) + 1)], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        offset = F.element_at(F.array(*[F.lit(int(o)) for o in offsets]), F.spark_partition_id() + 1)
+        result[side] = (frame.withColumn("_pos", offset + within), int(sizes.sum()))
+    return result
+
+
+def _copy_counts(train: DataFrame, others: dict[str, DataFrame], keys: Sequence[str]) -> dict[str, int]:
+    """Rows of each ``others`` frame equal on every key to some training row (null-safe: missing = missing)."""
+    tagged = None
+    for side, frame in others.items():
+        part = frame.select(F.lit(side).alias("_side"), *keys)
+        tagged = part if tagged is None else tagged.unionByName(part)
+    left, right = tagged.alias("o"), train.select(*keys).alias("t")
+    condition = [F.col(f"o.{key}").eqNullSafe(F.col(f"t.{key}")) for key in keys]
+    rows = left.join(right, on=condition, how="left_semi").groupBy("_side").agg(F.count(F.lit(1)).alias("n")).collect()
+    found = {row["_side"]: int(row["n"]) for row in rows}
+    return {side: found.get(side, 0) for side in others}
+
+
+def _fit_encoder(
+    reference: DataFrame, columns: Sequence[str], numeric: Sequence[bool], top_categories: int
+) -> DistanceEncoder:
+    """``DistanceEncoder.from_counts`` from one group-by over every (column, value) of the reference rows."""
+    entries = F.explode(
+        F.array(
+            *[
+                F.struct(
+                    F.lit(index).alias("i"),
+                    (F.col(f"c{index}") if is_numeric else F.lit(None).cast("double")).alias("x"),
+                    (F.lit(None).cast("string") if is_numeric else F.col(f"c{index}")).alias("s"),
+                )
+                for index, is_numeric in enumerate(numeric)
+            ]
+        )
+    ).alias("e")
+    counted = (
+        reference.select(entries)
+        .select("e.i", "e.x", "e.s")
+        # A missing number is not a reference value (it encodes as 0.5 with its flag).
+        .where(F.col("x").isNotNull() | F.col("s").isNotNull())
+        .groupBy("i", "x", "s")
+        .agg(F.count(F.lit(1)).alias("n"))
+        .collect()
+    )
+    values: dict[int, list[tuple[Any, int]]] = {index: [] for index in range(len(columns))}
+    for row in counted:
+        values[row["i"]].append((row["x"] if numeric[row["i"]] else row["s"], int(row["n"])))
+    numeric_counts, category_counts = {}, {}
+    for index, name in enumerate(columns):
+        if numeric[index]:
+            pairs = values[index]
+            numeric_counts[name] = (
+                np.array([value for value, _ in pairs], dtype=np.float64),
+                np.array([count for _, count in pairs], dtype=np.int64),
+            )
+        else:
+            category_counts[name] = dict(values[index])
+    return DistanceEncoder.from_counts(columns, numeric_counts, category_counts, top_categories)
+
+
+def _encoded_sample(
+    spark: SparkSession,
+    sides: dict[str, tuple[DataFrame, np.ndarray]],
+    encoder: Any,
+    columns: Sequence[str],
+    keys: Sequence[str],
+) -> dict[str, np.ndarray]:
+    """The codes of the rows at the drawn positions of each side, in draw order.
+
+    ``sides``: side → (positioned canonical frame, positions drawn). Rows are selected by a
+    broadcast semi-join on ``_pos``, encoded in ``mapInPandas`` with the broadcast encoder, cut by
+    a ``limit`` of the sample size (the plan states the bound) and gathered per side by one
+    aggregate; the driver puts them in draw order.
+    """
+    tagged = None
+    for tag, (frame, positions) in enumerate(sides.values()):
+        wanted = spark.createDataFrame(pd.DataFrame({"_pos": positions.astype(np.int64)}))
+        part = frame.join(F.broadcast(wanted), on="_pos", how="left_semi").select(
+            F.lit(tag).alias("_side"), "_pos", *keys
+        )
+        tagged = part if tagged is None else tagged.unionByName(part)
+    names = list(columns)
+
+    def encode(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        fitted = encoder.value
+        for batch in batches:
+            frame = batch[list(keys)]
+            frame.columns = names
+            codes = fitted.transform(frame)
+            yield pd.DataFrame(
+                {"_side": batch["_side"], "_pos": batch["_pos"], "codes": [row.tobytes() for row in codes]}
+            )
+
+    total = sum(positions.size for _, positions in sides.values())
+    # The limit states the bound in the plan; gathering per side in one aggregate reads every
+    # partition in one job (a bare limit collect scans the partitions a few at a time).
+    rows = (
+        tagged.mapInPandas(encode, "_side int, _pos long, codes binary")
+        .limit(total)
+        .groupBy("_side")
+        .agg(F.collect_list(F.struct("_pos", "codes")).alias("rows"))
+        .collect()
+    )
+    found: list[dict[int, np.ndarray]] = [{} for _ in sides]
+    for row in rows:
+        for entry in row["rows"]:
+            found[row["_side"]][entry["_pos"]] = np.frombuffer(entry["codes"], dtype=np.float32)
+    samples = {}
+    for tag, (side, (_, positions)) in enumerate(sides.items()):
+        if len(found[tag]) != positions.size:
+            raise RuntimeError(f"the {side} sample has {len(found[tag])} of its {positions.size} drawn rows")
+        samples[side] = np.vstack([found[tag][int(p)] for p in positions]).reshape(positions.size, -1)
+    return samples
+
+
+def _holdout_statistics(
+    synthetic: DataFrame, shared: Any, keys: Sequence[str], columns: Sequence[str], per_side: int
+) -> HoldoutDistances:
+    """``HoldoutDistances`` from per-partition minima and counts, reduced by one group-by."""
+    names = list(columns)
+
+    def neighbours(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        encoder, targets = shared.value
+        counts = np.zeros(3, dtype=np.int64)
+        best = np.full(2 * per_side, np.inf)
+        seen = False
+        for batch in batches:
+            if len(batch) == 0:
+                continue
+            frame = batch[list(keys)]
+            frame.columns = names
+            stats = holdout_distances(encoder.transform(frame), targets, per_side)
+            counts += [stats.closer_to_train, stats.tied, stats.closer_to_holdout]
+            np.minimum(best, stats.to_synthetic, out=best)
+            seen = True
+        if seen:
+            # Target -1 carries the partition's counts; the others their minimum distance.
+            zeros = np.zeros(2 * per_side + 1, dtype=np.int64)
+            train, tied, holdout = zeros.copy(), zeros.copy(), zeros.copy()
+            train[-1], tied[-1], holdout[-1] = counts
+            yield pd.DataFrame(
+                {
+                    "target": np.r_[np.arange(2 * per_side), -1].astype(np.int32),
+                    "distance": np.r_[best, np.inf],
+                    "closer_to_train": train,
+                    "tied": tied,
+                    "closer_to_holdout": holdout,
+                }
+            )
+
+    schema = "target int, distance double, closer_to_train long, tied long, closer_to_holdout long"
+    rows = (
+        synthetic.mapInPandas(neighbours, schema)
+        .groupBy("target")
+        .agg(
+            F.min("distance").alias("distance"),
+            F.sum("closer_to_train").alias("closer_to_train"),
+            F.sum("tied").alias("tied"),
+            F.sum("closer_to_holdout").alias("closer_to_holdout"),
+        )
+        .collect()
+    )
+    to_synthetic = np.full(2 * per_side, np.inf)
+    counts = [0, 0, 0]
+    for row in rows:
+        if row["target"] < 0:
+            counts = [int(row["closer_to_train"]), int(row["tied"]), int(row["closer_to_holdout"])]
+        else:
+            to_synthetic[row["target"]] = row["distance"]
+    return HoldoutDistances(to_synthetic, *counts)
+
+
+def _real_statistics(
+    synthetic: DataFrame, shared: Any, sample: np.ndarray, keys: Sequence[str], columns: Sequence[str]
+) -> RealDistances:
+    """``RealDistances``: S's own distances on the driver, the synthetic rows' by one aggregate."""
+    own = own_distances(sample)
+    threshold = close_threshold(own)
+    names = list(columns)
+
+    def distances(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        encoder, targets = shared.value
+        for batch in batches:
+            if len(batch) == 0:
+                continue
+            frame = batch[list(keys)]
+            frame.columns = names
+            (to_sample,), _ = nearest_neighbours(encoder.transform(frame), targets)
+            yield pd.DataFrame({"distance": to_sample})
+
+    (row,) = (
+        synthetic.mapInPandas(distances, "distance double")
+        .agg(
+            F.percentile("distance", list(DCR_QUANTILES)).alias("quantiles"),
+            F.count_if(F.col("distance") <= F.lit(threshold)).alias("close"),
+        )
+        .collect()
+    )
+    quantiles = {f"p{int(q * 100):02d}": float(v) for q, v in zip(DCR_QUANTILES, row["quantiles"], strict=True)}
+    return RealDistances(own, quantiles, int(row["close"]))
+
+
+def spark_privacy_profile(
+    real: DataFrame,
+    synthetic: DataFrame,
+    holdout: DataFrame | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    attack_sample: int = 5_000,
+    dcr_sample: int = 10_000,
+    top_categories: int = 20,
+    bootstrap_replicates: int = 200,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """``privacy_profile`` on Spark DataFrames: the same keys and figures, without collecting any side.
+
+    Parameters and result as ``expectations.metrics.privacy.privacy_profile`` (definitions in its
+    module docstring); the same inputs raise the same ``AuditDataError``. Column kinds follow
+    the real frame's Spark types: numbers, dates and timestamps are numeric, everything else
+    categorical. See the module docstring for what runs where and what reaches the driver.
+    """
+    if columns is None:
+        columns = [c for c in real.columns if c in synthetic.columns]
+    columns = list(columns)
+    if not columns:
+        raise AuditDataError("no audit columns: real and synthetic data share no column")
+    spark = real.sparkSession
+    numeric = [_is_numeric(real.schema[name].dataType) for name in columns]
+    keys = [f"c{index}" for index in range(len(columns))]
+    inputs = {"real": real, "synthetic": synthetic, **({"holdout": holdout} if holdout is not None else {})}
+    # One job counts every side (per partition: the real and holdout rows' positions need it).
+    canonical = {side: _canonical(frame, columns, numeric) for side, frame in inputs.items()}
+    positioned = _positioned(canonical)
+    real_rows, n_real = positioned["real"]
+    synthetic_rows, n_synthetic = canonical["synthetic"], positioned["synthetic"][1]
+    holdout_rows, n_holdout = positioned.get("holdout", (None, None))
+    with_holdout = bool(n_holdout)
+    n_holdout = n_holdout if with_holdout else None
+    check_sizes(n_real, n_synthetic, n_holdout, dcr_sample)
+    rng = np.random.default_rng(seed)
+
+    reference = real_rows.select(*keys).unionByName(holdout_rows.select(*keys)) if with_holdout else real_rows
+    encoder = _fit_encoder(reference.select(*keys), columns, numeric, top_categories)
+    copies = _copy_counts(
+        real_rows.select(*keys),
+        {"synthetic": synthetic_rows, **({"holdout": holdout_rows.select(*keys)} if with_holdout else {})},
+        keys,
+    )
+    draw = draw_targets(n_real, n_holdout, dcr_sample, rng)
+
+    sides = {"train": (real_rows, draw.train)}
+    if with_holdout:
+        sides["holdout"] = (holdout_rows, draw.holdout)
+    encoder_broadcast = spark.sparkContext.broadcast(encoder)
+    try:
+        samples = _encoded_sample(spark, sides, encoder_broadcast, columns, keys)
+    finally:
+        encoder_broadcast.destroy()
+    targets = np.vstack(list(samples.values()))
+    shared = spark.sparkContext.broadcast((encoder, targets))
+    try:
+        if with_holdout:
+            distances: HoldoutDistances | RealDistances = _holdout_statistics(
+                synthetic_rows, shared, keys, columns, draw.per_side
+            )
+        else:
+            distances = _real_statistics(synthetic_rows, shared, samples["train"], keys, columns)
+    finally:
+        shared.destroy()
+    return privacy_figures(
+        sizes={"real": n_real, "synthetic": n_synthetic, "holdout": n_holdout},
+        encoding_width=encoder.width,
+        copies=copies["synthetic"],
+        holdout_copies=copies.get("holdout"),
+        distances=distances,
+        settings=audit_settings(attack_sample, dcr_sample, top_categories, bootstrap_replicates, seed),
+        rng=rng,
+    )
