@@ -35,9 +35,13 @@ print(json.dumps({"success": result.success, "statistics": validation.statistics
 """
 
 
-def _run_pipeline(tmp_path: Path, synthetic: str) -> dict:
+#: Run first in a process where pyspark cannot be imported, as in the default install.
+WITHOUT_PYSPARK = "import sys; sys.modules['pyspark'] = None\n"
+
+
+def _run_pipeline(tmp_path: Path, synthetic: str, prelude: str = "") -> dict:
     completed = subprocess.run(
-        [sys.executable, "-c", PIPELINE_SCRIPT, str(DEFAULT_GX_DIR), synthetic, str(tmp_path / synthetic)],
+        [sys.executable, "-c", prelude + PIPELINE_SCRIPT, str(DEFAULT_GX_DIR), synthetic, str(tmp_path / synthetic)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -51,6 +55,27 @@ def test_checkpoint_runs_in_a_fresh_process_as_a_pipeline_would(tmp_path):
     assert good["statistics"]["evaluated_expectations"] == len(stored_expectation_types(DEFAULT_GX_DIR)) == 9
     assert good["success"] is True and poor["success"] is False
     assert list((tmp_path / "good" / "data_docs").rglob("*.html"))
+
+
+def test_the_project_runs_without_pyspark(tmp_path):
+    """pyspark is an extra: the project (with its Spark data source) loads and runs without it."""
+    result = _run_pipeline(tmp_path, "good", prelude=WITHOUT_PYSPARK)
+    assert result["success"] is True and result["statistics"]["evaluated_expectations"] == 9
+
+
+def test_the_spark_checkpoint_runs_the_same_suite_and_actions():
+    def stored(kind: str, name: str) -> dict:
+        return json.loads((DEFAULT_GX_DIR / kind / f"{name}.json").read_text())
+
+    pandas_checkpoint = stored("checkpoints", "synthetic_data_audit")
+    spark_checkpoint = stored("checkpoints", "synthetic_data_audit_spark")
+    for key in ("actions", "result_format"):
+        assert spark_checkpoint[key] == pandas_checkpoint[key]
+    pandas_definition = stored("validation_definitions", "synthetic_data_audit")
+    spark_definition = stored("validation_definitions", "synthetic_data_audit_spark")
+    assert spark_definition["suite"] == pandas_definition["suite"]
+    assert spark_definition["data"]["datasource"]["name"] == "synthetic_audit_spark"
+    assert open_context().data_sources.get("synthetic_audit_spark").type == "spark"
 
 
 def test_running_does_not_write_into_the_project(tmp_path):
