@@ -352,15 +352,9 @@ def fairness_profile(
     reason when no protected attribute is given. Only aggregates.
     """
     attributes = list(protected_attributes or [])
-    settings = {
-        "protected_attributes": attributes,
-        "target": target,
-        "positive_label": positive_label,
-        "min_group_size": min_group_size,
-        "intersection": intersection,
-        "bootstrap_replicates": bootstrap_replicates,
-        "seed": seed,
-    }
+    settings = fairness_settings(
+        attributes, target, positive_label, min_group_size, intersection, bootstrap_replicates, seed
+    )
     sizes = {"real": None if real is None else len(real), "synthetic": len(synthetic)}
     if not attributes:
         return fairness_not_run(settings, sizes)
@@ -372,6 +366,27 @@ def fairness_profile(
     }
     sizes["target_missing"] = {side: int(np.isnan(o).sum()) for side, o in outcomes.items()} if outcomes else None
     return fairness_from_cells(cells.cells, counts, settings, sizes)
+
+
+def fairness_settings(
+    attributes: list[str],
+    target: str | None,
+    positive_label: Any,
+    min_group_size: int,
+    intersection: bool,
+    bootstrap_replicates: int,
+    seed: int,
+) -> dict[str, Any]:
+    """The settings a fairness profile reports (and ``fairness_from_cells`` reads)."""
+    return {
+        "protected_attributes": attributes,
+        "target": target,
+        "positive_label": positive_label,
+        "min_group_size": min_group_size,
+        "intersection": intersection,
+        "bootstrap_replicates": bootstrap_replicates,
+        "seed": seed,
+    }
 
 
 def fairness_not_run(settings: dict[str, Any], sizes: dict[str, Any]) -> dict[str, Any]:

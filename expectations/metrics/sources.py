@@ -9,6 +9,20 @@ import pandas as pd
 from expectations.metrics.errors import AuditDataError
 
 
+def resolve_audit_columns(batch_columns: Sequence[str], source_column: str, columns: Sequence[str] | None) -> list[str]:
+    """The audit columns of a batch (default: all but the source column), on any engine.
+
+    Raises ``AuditDataError`` naming the source column or the audit columns the batch lacks.
+    """
+    if source_column not in batch_columns:
+        raise AuditDataError(f"the audit batch has no source column '{source_column}'")
+    audit_columns = [c for c in batch_columns if c != source_column] if columns is None else list(columns)
+    missing = [c for c in audit_columns if c not in batch_columns]
+    if missing:
+        raise AuditDataError(f"audit column(s) not in the batch: {', '.join(map(str, missing))}")
+    return audit_columns
+
+
 def split_sources(
     batch: pd.DataFrame,
     source_column: str,
@@ -31,12 +45,7 @@ def split_sources(
     Raises ``AuditDataError`` naming the missing column when the source column or an audit column
     is not in the batch.
     """
-    if source_column not in batch.columns:
-        raise AuditDataError(f"the audit batch has no source column '{source_column}'")
-    audit_columns = [c for c in batch.columns if c != source_column] if columns is None else list(columns)
-    missing = [c for c in audit_columns if c not in batch.columns]
-    if missing:
-        raise AuditDataError(f"audit column(s) not in the batch: {', '.join(map(str, missing))}")
+    audit_columns = resolve_audit_columns(list(batch.columns), source_column, columns)
     positions = batch.groupby(source_column, sort=False, observed=True).indices
     frames = {
         side: batch.iloc[positions[label]][audit_columns].reset_index(drop=True)

@@ -22,6 +22,7 @@ from expectations.metrics.fairness import (
     check_outcomes,
     fairness_from_cells,
     fairness_not_run,
+    fairness_settings,
 )
 from expectations.spark.columns import column
 
@@ -87,15 +88,9 @@ def spark_fairness_profile(
 ) -> dict[str, Any]:
     """``expectations.metrics.fairness.fairness_profile`` on Spark DataFrames (same parameters, same dict)."""
     attributes = list(protected_attributes or [])
-    settings = {
-        "protected_attributes": attributes,
-        "target": target,
-        "positive_label": positive_label,
-        "min_group_size": min_group_size,
-        "intersection": intersection,
-        "bootstrap_replicates": bootstrap_replicates,
-        "seed": seed,
-    }
+    settings = fairness_settings(
+        attributes, target, positive_label, min_group_size, intersection, bootstrap_replicates, seed
+    )
     frames = {"real": real, "synthetic": synthetic} if real is not None else {"synthetic": synthetic}
     if not attributes:
         return fairness_not_run(settings, {side: _count(frame) for side, frame in frames.items()})

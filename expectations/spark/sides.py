@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from expectations.metrics.errors import AuditDataError
+from expectations.metrics.sources import resolve_audit_columns
 
 
 def split_spark_sources(
@@ -21,12 +21,7 @@ def split_spark_sources(
     Which labels occur is read with one aggregation over the source column (no rows reach the
     driver). Raises ``AuditDataError`` naming the missing column, as the pandas split does.
     """
-    if source_column not in batch.columns:
-        raise AuditDataError(f"the audit batch has no source column '{source_column}'")
-    audit_columns = [c for c in batch.columns if c != source_column] if columns is None else list(columns)
-    missing = [c for c in audit_columns if c not in batch.columns]
-    if missing:
-        raise AuditDataError(f"audit column(s) not in the batch: {', '.join(map(str, missing))}")
+    audit_columns = resolve_audit_columns(batch.columns, source_column, columns)
     wanted = [label for label in labels.values() if label is not None]
     present = {
         row[0] for row in batch.where(F.col(source_column).isin(wanted)).groupBy(source_column).count().collect()
