@@ -1,12 +1,10 @@
-"""Audit columns on Spark: their kind, their values as doubles, their categories as keys.
+"""Audit columns on Spark: their kind and their values as doubles.
 
-The Spark twins of ``expectations.metrics.distributions.column_kind`` / ``as_float`` and of the
-text keys the pandas path compares, so both engines read a column the same way.
+The Spark twins of ``expectations.metrics.distributions.column_kind`` / ``as_float``, so both
+engines read a column the same way.
 """
 
 from __future__ import annotations
-
-from functools import reduce
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -14,8 +12,6 @@ from pyspark.sql import types as T
 
 from expectations.metrics.distributions import ColumnKind
 
-#: Key of a missing categorical value (no text value can equal it).
-MISSING_KEY = "\x00missing"
 #: Name of the column that holds each row's side in a stacked Spark frame.
 SIDE = "_audit_side"
 _NANOS_PER_DAY = 86_400 * 10**9
@@ -44,19 +40,3 @@ def as_double(frame: DataFrame, name: str) -> Column:
     else:
         value = values.cast("double")
     return F.when(value.isNull() | F.isnan(value), F.lit(None).cast("double")).otherwise(value)
-
-
-def category_key(values: Column) -> Column:
-    """A categorical column as text, missing as ``MISSING_KEY``."""
-    return F.coalesce(values.cast("string"), F.lit(MISSING_KEY))
-
-
-def stack_sides(frames: dict[str, DataFrame], columns: list[str]) -> DataFrame:
-    """The sides' audit columns stacked again, with the side in ``SIDE``."""
-    parts = [frame.select(*map(column, columns)).withColumn(SIDE, F.lit(side)) for side, frame in frames.items()]
-    return reduce(DataFrame.unionByName, parts)
-
-
-def side_sizes(stacked: DataFrame) -> dict[str, int]:
-    """Rows per side, in one aggregation."""
-    return {row[SIDE]: int(row["count"]) for row in stacked.groupBy(SIDE).count().collect()}
