@@ -164,22 +164,23 @@ class _CountPlan:
         return index.astype(np.int64)
 
     def partial(self, frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        """One partition's counts as (kind, key, value) rows: levels, joint cells and Pearson sums.
+        """A partition's counts as (kind, key, value) rows: levels, joint cells and Pearson sums.
 
-        Batches of the partition are summed before anything is emitted, so each partition sends
-        each key once.
+        Each Arrow batch is reduced and sent on its own, so a worker holds one batch's counts at
+        a time whatever the partition's size; Spark sums the batches' rows.
         """
-        parts = [part for frame in frames for part in self._batch_counts(frame)]
-        out = []
-        for kind in (_LEVELS, _CELLS, _SUMS):
-            mine = [(keys, values) for k, keys, values in parts if k == kind]
-            if not mine:
-                continue
-            unique, inverse = np.unique(np.concatenate([keys for keys, _ in mine]), return_inverse=True)
-            totals = np.bincount(inverse, weights=np.concatenate([v for _, v in mine]), minlength=unique.size)
-            out.append(pd.DataFrame({"kind": np.int32(kind), "key": unique, "value": totals}))
-        if out:
-            yield pd.concat(out, ignore_index=True)
+        for frame in frames:
+            parts = self._batch_counts(frame)
+            out = []
+            for kind in (_LEVELS, _CELLS, _SUMS):
+                mine = [(keys, values) for k, keys, values in parts if k == kind]
+                if not mine:
+                    continue
+                unique, inverse = np.unique(np.concatenate([keys for keys, _ in mine]), return_inverse=True)
+                totals = np.bincount(inverse, weights=np.concatenate([v for _, v in mine]), minlength=unique.size)
+                out.append(pd.DataFrame({"kind": np.int32(kind), "key": unique, "value": totals}))
+            if out:
+                yield pd.concat(out, ignore_index=True)
 
     def _batch_counts(self, frame: pd.DataFrame) -> list[tuple[int, np.ndarray, np.ndarray]]:
         group = frame[SIDE].to_numpy(np.int64) * (self.n_groups // len(SIDES)) + frame[BLOCK].to_numpy(np.int64)
