@@ -272,3 +272,19 @@ def test_pyspark_is_an_extra_not_a_dependency() -> None:
     assert not any(dep.startswith("pyspark") for dep in project["dependencies"])
     assert not any(dep.startswith("pyspark") for dep in project["optional-dependencies"]["api"])
     assert project["optional-dependencies"]["spark"] == ["pyspark==4.1.4"]
+
+
+def test_a_spark_dataframe_input_is_fingerprinted_by_content_not_row_order(spark: Any) -> None:
+    from auditing.spark_batch import build_spark_audit_batch
+
+    rows = pd.DataFrame({"age": [30, 41, 52, 63], "sex": ["F", "M", "F", "M"]})
+    real = spark.createDataFrame(rows)
+    batches = [
+        build_spark_audit_batch(real, spark.createDataFrame(synthetic))
+        for synthetic in (rows, rows.iloc[::-1], rows.assign(age=[30, 41, 52, 64]))
+    ]
+    digests = [batch.inputs["synthetic"]["sha256"] for batch in batches]
+    assert digests[0] == digests[1] != digests[2]
+    assert batches[0].inputs["synthetic"]["rows"] == 4 and batches[0].sample_sizes["real"] == 4
+    for batch in batches:
+        batch.frame.unpersist()
