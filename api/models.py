@@ -55,6 +55,9 @@ class AuditRequest(BaseModel):
     weights: dict[Module, float] | None = Field(None, description="Module weights in the overall score.")
     seed: int = Field(0, ge=0, le=2**32 - 1)
     bootstrap_replicates: int = Field(200, ge=0, le=1_000)
+    fail_on: Literal["critical", "warning"] = Field(
+        "critical", description="What fails the gate (`success`): critical failures only, or warnings too (strict)."
+    )
 
     def locations(self) -> dict[str, str]:
         urls = {"real": self.real_data_url, "synthetic": self.synthetic_data_url, "holdout": self.holdout_data_url}
@@ -70,6 +73,7 @@ class AuditRequest(BaseModel):
             "fairness_intersection": self.intersection,
             "seed": self.seed,
             "bootstrap_replicates": self.bootstrap_replicates,
+            "fail_on": self.fail_on,
             **{k: v for k, v in self.thresholds.model_dump().items() if v is not None},
         }
         if self.weights is not None:

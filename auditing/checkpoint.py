@@ -139,21 +139,24 @@ def data_docs_page(context: FileDataContext, result: CheckpointResult) -> Path |
 
 def result_dicts(result: CheckpointResult) -> list[dict[str, Any]]:
     """Each expectation's result as plain JSON-ready dicts, in suite order."""
-    out = []
-    for validation in result.run_results.values():
-        for item in validation.results:
-            config = item.expectation_config
-            out.append(
-                {
-                    "type": config.type,
-                    "severity": str(getattr(config, "severity", "critical") or "critical").split(".")[-1].lower(),
-                    "success": bool(item.success),
-                    "observed_value": item.result.get("observed_value"),
-                    "details": item.result.get("details") or {},
-                    "error": (item.result.get("details") or {}).get("error") or _error_message(item.exception_info),
-                }
-            )
-    return out
+    return [item for validation in result.run_results.values() for item in validation_result_dicts(validation)]
+
+
+def validation_result_dicts(validation: ExpectationSuiteValidationResult) -> list[dict[str, Any]]:
+    """One validation's expectation results as plain JSON-ready dicts, in suite order."""
+    return [
+        {
+            "type": item.expectation_config.type,
+            "severity": str(getattr(item.expectation_config, "severity", "critical") or "critical")
+            .split(".")[-1]
+            .lower(),
+            "success": bool(item.success),
+            "observed_value": item.result.get("observed_value"),
+            "details": item.result.get("details") or {},
+            "error": (item.result.get("details") or {}).get("error") or _error_message(item.exception_info),
+        }
+        for item in validation.results
+    ]
 
 
 def _error_message(info: Any) -> str | None:

@@ -1,6 +1,7 @@
 """`synth-audit`: the command line for people and CI jobs.
 
-Exit codes: 0 the checkpoint passed, 1 it failed, 2 usage or input error.
+Exit codes: 0 the gate passed, 1 it failed (a critical failure; with ``--fail-on warning`` a
+warning too), 2 usage or input error.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from auditing.gate import FAIL_ON
 
 EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 _RISK_WIDTH, _SCORE_WIDTH, _MODULE_WIDTH = 8, 7, 10
@@ -68,6 +71,12 @@ def _add_threshold_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="SCORE",
         help="lowest passing pair-trends score (default 0.7)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default=None,
+        help="what fails the gate and exit code: critical failures (default) or warnings too (strict)",
     )
     parser.add_argument("--bins", type=int, default=None, help="real-quantile bins per numeric column (default 20)")
     parser.add_argument(
@@ -148,6 +157,7 @@ def _parameters(args: argparse.Namespace):
         "fairness_positive_label": getattr(args, "positive_label", None),
         "fairness_min_group_size": getattr(args, "min_group_size", None),
         "fairness_intersection": False if getattr(args, "no_intersection", False) else None,
+        "fail_on": args.fail_on,
     }
     return AuditParameters(**{k: v for k, v in chosen.items() if v is not None})
 

@@ -6,6 +6,7 @@ The CLI, the API and pipelines that want the report (not only the GX verdict) ca
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from auditing.checkpoint import (
     open_context,
     result_dicts,
     run_checkpoint,
+    run_validation,
+    validation_result_dicts,
 )
 from auditing.errors import InputError, UnknownColumn
 from auditing.parameters import AuditParameters
@@ -132,3 +135,28 @@ def run_audit(
     report_path = out / "report.json"
     report_path.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
     return AuditOutcome(report, report_path, page)
+
+
+def evaluate_audit(
+    real: TableInput,
+    synthetic: TableInput,
+    holdout: TableInput | None = None,
+    *,
+    parameters: AuditParameters | None = None,
+    context: Any = None,
+) -> dict[str, Any]:
+    """The report of one pandas audit without the checkpoint's actions (no Data Docs, nothing written).
+
+    The same suite, parameters and gate as ``run_audit``; for callers that run many audits
+    (the calibration harness) or want only the verdict. ``context``: an open GX context to reuse.
+    """
+    if context is None:
+        # GX stores validation results even without actions: keep them out of the project.
+        with tempfile.TemporaryDirectory(prefix="synth-audit-") as scratch:
+            context = open_context(Path(scratch))
+            return evaluate_audit(real, synthetic, holdout, parameters=parameters, context=context)
+    parameters = parameters or AuditParameters()
+    batch = build_audit_batch(real, synthetic, holdout, source_column=parameters.source_column)
+    check_fairness_settings(batch, parameters)
+    result = run_validation(context, batch.frame, parameters)
+    return build_report(batch, validation_result_dicts(result), parameters, result.success, None)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from auditing.gate import DEFAULT_FAIL_ON, check_fail_on
 from expectations import SOURCE_COLUMN
+from expectations.base import DEFAULT_ALPHA
+from expectations.metrics.fairness import REPRESENTATION_BAND
 
 MODULES = ("privacy", "fairness", "fidelity")
 
@@ -21,11 +24,15 @@ class AuditParameters:
 
     source_column: str = SOURCE_COLUMN
     fidelity_n_bins: int = 20
-    fidelity_min_column_shapes_score: float = 0.8
-    fidelity_min_pair_trends_score: float = 0.7
-    privacy_max_copy_rate: float = 0.01
+    fidelity_min_column_shapes_score: float = 0.0
+    fidelity_min_pair_trends_score: float = 0.0
+    fidelity_column_margin: float = 0.03
+    fidelity_pair_margin: float = 0.03
+    alpha: float = DEFAULT_ALPHA
+    privacy_max_copy_excess: float = 0.0
+    privacy_max_epsilon: float = 0.0
     privacy_max_advantage: float = 0.1
-    privacy_max_dcr_share: float = 0.55
+    privacy_max_dcr_share: float = 0.52
     privacy_max_close_share: float = 0.1
     privacy_attack_sample: int = 5_000
     privacy_dcr_sample: int = 10_000
@@ -36,16 +43,20 @@ class AuditParameters:
     fairness_intersection: bool = True
     fairness_max_dpd: float = 0.1
     fairness_max_amplification: float = 0.03
-    fairness_max_representation_tvd: float = 0.05
+    fairness_max_rate_change: float = 0.02
+    fairness_max_share_ratio: float = REPRESENTATION_BAND
     bootstrap_replicates: int = 200
     weights: dict[str, float] = field(default_factory=lambda: dict.fromkeys(MODULES, 1.0))
     seed: int = 0
+    #: What fails the gate (``auditing.gate``): ``critical`` failures only, or ``warning`` ones too.
+    fail_on: str = DEFAULT_FAIL_ON
 
     def __post_init__(self) -> None:
         # A list given by a caller still makes a hashable, frozen parameter set.
         object.__setattr__(self, "fairness_protected_attributes", tuple(self.fairness_protected_attributes))
         if self.fairness_target is not None and self.fairness_positive_label is None:
             raise ValueError("a positive label is needed with the target column (fairness_positive_label)")
+        check_fail_on(self.fail_on)
         unknown = set(self.weights) - set(MODULES)
         if unknown:
             raise ValueError(f"unknown module weight(s) {sorted(unknown)}; modules are {', '.join(MODULES)}")
@@ -60,6 +71,8 @@ class AuditParameters:
             ("privacy_dcr_sample", 10),
             ("fairness_min_group_size", 1),
             ("bootstrap_replicates", 0),
+            ("privacy_max_epsilon", 0),
+            ("fairness_max_share_ratio", 1),
         ):
             if getattr(self, name) < least:
                 raise ValueError(f"{name} must be at least {least}, got {getattr(self, name)}")
@@ -76,24 +89,31 @@ class AuditParameters:
 
 #: Parameters that are shares or scores, so between 0 and 1.
 SHARE_PARAMETERS = (
+    "alpha",
     "fidelity_min_column_shapes_score",
     "fidelity_min_pair_trends_score",
-    "privacy_max_copy_rate",
+    "fidelity_column_margin",
+    "fidelity_pair_margin",
+    "privacy_max_copy_excess",
     "privacy_max_advantage",
     "privacy_max_dcr_share",
     "privacy_max_close_share",
     "fairness_max_dpd",
     "fairness_max_amplification",
-    "fairness_max_representation_tvd",
+    "fairness_max_rate_change",
 )
 
 #: The ``$PARAMETER`` names the shipped suite uses.
 SUITE_PARAMETERS = (
     "source_column",
+    "alpha",
     "fidelity_n_bins",
     "fidelity_min_column_shapes_score",
     "fidelity_min_pair_trends_score",
-    "privacy_max_copy_rate",
+    "fidelity_column_margin",
+    "fidelity_pair_margin",
+    "privacy_max_copy_excess",
+    "privacy_max_epsilon",
     "privacy_max_advantage",
     "privacy_max_dcr_share",
     "privacy_max_close_share",
@@ -106,7 +126,8 @@ SUITE_PARAMETERS = (
     "fairness_intersection",
     "fairness_max_dpd",
     "fairness_max_amplification",
-    "fairness_max_representation_tvd",
+    "fairness_max_rate_change",
+    "fairness_max_share_ratio",
     "bootstrap_replicates",
     "seed",
 )

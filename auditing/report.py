@@ -16,6 +16,7 @@ from typing import Any
 from great_expectations.expectations.registry import get_expectation_impl
 
 from auditing.batch import AuditBatch
+from auditing.gate import gate_verdict
 from auditing.parameters import MODULES, AuditParameters
 from expectations.fairness import NEEDS_TARGET
 from expectations.rendering import interval
@@ -50,35 +51,38 @@ def _with_interval(value: float | None, bounds: list[float] | None, signed: bool
     return _fmt(value, signed) + (f" {interval(bounds)}" if value is not None and bounds else "")
 
 
+def _verdict_message(result: dict[str, Any]) -> str:
+    """A result's verdict sentence (the comparison with the real data), or its figure alone."""
+    verdict = result["details"].get("verdict") or {}
+    return verdict.get("message") or "no verdict"
+
+
+def _failed_first(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    failed = [r for r in results if not r["success"]]
+    return sorted(failed, key=lambda r: r["severity"] != "critical")
+
+
+def _failures(results: list[dict[str, Any]], name_of: Any) -> str:
+    """'; '-joined "<name> (<severity>): <verdict message>" of every failed result, critical first."""
+    return "; ".join(f"{name_of(r)} ({r['severity']}): {_verdict_message(r)}" for r in _failed_first(results))
+
+
 def _fidelity_message(results: list[dict[str, Any]], score: float | None) -> str:
-    """One sentence: the score, and the number that decided the verdict."""
+    """One sentence: the score, and the comparison that decided the verdict."""
     errors = [r["error"] for r in results if r["error"]]
     if errors:
         return f"Fidelity could not be measured: {errors[0]}"
     parts = {_PART_NAMES.get(r["type"], r["type"]): r for r in results}
-    failed = sorted((r for r in results if not r["success"]), key=lambda r: r["severity"] != "critical")
-    worst_column = next(iter(parts.get("column shapes", {}).get("details", {}).get("columns", [])), None)
-    worst = (
-        f"; least similar column '{worst_column['column']}' (TVD {_fmt(worst_column['tvd'])})" if worst_column else ""
-    )
-    if failed:
-        first = failed[0]
-        name = _PART_NAMES.get(first["type"], first["type"])
-        thresholds = first["details"].get("thresholds", {})
-        over = first["details"].get("columns_over_max_tvd")
-        if over and first["observed_value"] >= thresholds["min_score"]:
-            limit = _fmt(thresholds["max_column_tvd"])
-            return f"Fidelity {name}: column(s) {', '.join(over)} exceed the maximum TVD {limit}{worst}."
-        score_text = _with_interval(first["observed_value"], first["details"].get("interval"))
-        limit = _fmt(thresholds["min_score"])
-        return f"Fidelity {name} score {score_text} is below the minimum {limit}{worst}."
-    figures = ", ".join(
-        f"{name} {_with_interval(r['observed_value'], r['details'].get('interval'))}" for name, r in parts.items()
-    )
-    floors = [r["details"].get("noise_floor") for r in parts.values()]
-    floor = f" (train vs holdout: {', '.join(_fmt(f) for f in floors)})" if all(f is not None for f in floors) else ""
+
+    def name_of(result: dict[str, Any]) -> str:
+        return _PART_NAMES.get(result["type"], result["type"])
+
     overall = _with_interval(score, _module_interval(results))
-    return f"Fidelity score {overall} passes: {figures}{floor}{worst}."
+    failures = _failures(results, name_of)
+    if failures:
+        return f"Fidelity score {overall} fails: {failures}."
+    verdicts = "; ".join(f"{name}: {_verdict_message(r)}" for name, r in parts.items())
+    return f"Fidelity score {overall} passes: {verdicts}."
 
 
 def _module_interval(results: list[dict[str, Any]]) -> list[float] | None:
@@ -86,55 +90,45 @@ def _module_interval(results: list[dict[str, Any]]) -> list[float] | None:
     return next((r["details"]["module_interval"] for r in results if r["details"].get("module_interval")), None)
 
 
-_PRIVACY_LIMITS = {
-    "exact_copies": ("exact-copy rate", "max_copy_rate"),
-    "attack": ("membership advantage", "max_advantage"),
-    "dcr_share": ("DCR share", "max_dcr_share"),
-    "dcr_profile": ("too-close share", "max_close_share"),
+_PRIVACY_NAMES = {
+    "exact_copies": "exact copies",
+    "attack": "membership",
+    "dcr_share": "DCR share",
+    "dcr_profile": "too-close share",
 }
 
 
 def _privacy_message(results: list[dict[str, Any]], score: float | None) -> str:
-    """One sentence: the score, what failed, the attack figure (the seed's "attack success rate") and copies."""
+    """One sentence: the score, what failed with its comparison, the attack figure (the seed's
+    "attack success rate") and the copies against the real data's own."""
     errors = [r["error"] for r in results if r["error"]]
     if errors:
         return f"Privacy could not be measured: {errors[0]}"
     by_part = {r["details"]["part"]: r for r in results}
-    details = next(iter(by_part.values()))["details"]
-    copies = details["exact_copies"]
-    copy_text = f"exact copies {100 * copies['rate']:.2f}% of synthetic rows"
-    if copies["holdout_rate"] is not None:
-        copy_text += f" (holdout rows that repeat a training row: {100 * copies['holdout_rate']:.2f}%)"
     attack = by_part.get("attack", {}).get("details", {})
     if "advantage" in attack:
         bounds = attack["intervals"]
         lead = (
             f"membership attack advantage {_with_interval(attack['advantage'], bounds['advantage'])}, the seed's "
             f"'attack success rate' (best-threshold balanced accuracy {100 * attack['balanced_accuracy']:.1f}% vs 50% "
-            f"by chance; AUC {_with_interval(attack['auc'], bounds['auc'])})"
+            f"by chance; AUC {_with_interval(attack['auc'], bounds['auc'])}; {_verdict_message(by_part['attack'])})"
         )
     else:
-        close = by_part.get("dcr_profile", {}).get("details", {})
+        close = by_part.get("dcr_profile", {})
         lead = f"no membership figure: {attack.get('not_measured', 'it needs a holdout')}"
-        if "close_share" in close:
-            too_close = _with_interval(close["close_share"], close["interval"])
-            lead += f"; synthetic rows too close to the real data: {too_close} (about 0.05 expected)"
-    failed = sorted((r for r in results if not r["success"]), key=lambda r: r["severity"] != "critical")
-    verdicts = []
-    for result in failed:
-        name, limit = _PRIVACY_LIMITS[result["details"]["part"]]
-        verdicts.append(
-            f"{name} {_fmt(result['observed_value'])} above the maximum {_fmt(result['details']['thresholds'][limit])}"
-        )
+        if close and "close_share" in close["details"]:
+            lead += f"; {_verdict_message(close)} (about 0.05 expected)"
+    copies = f"exact {_verdict_message(by_part['exact_copies'])}" if "exact_copies" in by_part else ""
+    failures = _failures(results, lambda r: _PRIVACY_NAMES.get(r["details"]["part"], r["type"]))
     head = f"Privacy score {_with_interval(score, _module_interval(results))}"
-    head += f" fails ({'; '.join(verdicts)})" if verdicts else " passes"
-    return f"{head}: {lead}; {copy_text}."
+    head += f" fails ({failures})" if failures else " passes"
+    return f"{head}: {lead}; {copies}."
 
 
 _FAIRNESS_PARTS = {
-    "amplification": "bias amplification",
+    "amplification": "outcomes and bias amplification",
     "demographic_parity": "demographic parity difference",
-    "representation": "representation TVD",
+    "representation": "representation",
 }
 _FAIRNESS_BASIS = {
     "dpd_synthetic": "1 − the largest single-attribute DPD of the synthetic data",
@@ -152,25 +146,11 @@ def _figures(groupings: list[dict[str, Any]], figure: str) -> str:
 
 
 def _fairness_message(results: list[dict[str, Any]], score: float | None) -> str:
-    """One sentence: the score, the groupings that failed with their figures, else the key figures."""
+    """One sentence: the score, the failed checks with their comparisons, else the key figures."""
     errors = [r["error"] for r in results if r["error"]]
     if errors:
         return f"Fairness could not be measured: {errors[0]}"
     details = results[0]["details"]
-    by_name = {g["attribute"]: g for g in details["groupings"]}
-    failed = sorted((r for r in results if not r["success"]), key=lambda r: r["severity"] != "critical")
-    verdicts = []
-    for result in failed:
-        part, figure = result["details"]["part"], result["details"]["figure"]
-        limit = next(iter(result["details"]["thresholds"].values()))
-        for name in result["details"]["groupings_over"]:
-            grouping = by_name[name]
-            text = (
-                f"{_FAIRNESS_PARTS[part]} for {name} {_grouping_figure(grouping, figure)} above the maximum {limit:.3f}"
-            )
-            if part == "amplification":
-                text += f" (DPD {grouping['dpd_synthetic']:.3f} synthetic vs {grouping['dpd_real']:.3f} real)"
-            verdicts.append(text)
     basis = _FAIRNESS_BASIS.get(details.get("score_basis") or "", "")
     head = f"Fairness score {_with_interval(score, _module_interval(results))}" + (f" ({basis})" if basis else "")
     if details["settings"]["target"] is None:
@@ -180,8 +160,9 @@ def _fairness_message(results: list[dict[str, Any]], score: float | None) -> str
         amplified = [g for g in details["groupings"] if "amplification" in g]
         if amplified:
             tail += "; amplification vs real " + _figures(amplified, "amplification")
-    if verdicts:
-        return f"{head} fails: {'; '.join(verdicts)}. All figures: {tail}."
+    failures = _failures(results, lambda r: _FAIRNESS_PARTS.get(r["details"]["part"], r["type"]))
+    if failures:
+        return f"{head} fails: {failures}. All figures: {tail}."
     return f"{head} passes: {tail}."
 
 
@@ -286,10 +267,13 @@ def build_report(
         grouped.setdefault(module_of(result["type"]), []).append(result)
     modules = {m: _module_entry(m, grouped[m]) for m in MODULES}
     module_scores = {m: entry["score"] for m, entry in modules.items()}
+    gate = gate_verdict(results, parameters.fail_on)
     return {
         "schema_version": SCHEMA_VERSION,
         "audit_id": audit_id(batch.inputs, parameters),
-        "success": bool(success),
+        # What to gate on: the audit's gate (critical failures, or warnings too in strict mode).
+        "success": gate["passed"],
+        "gate": {**gate, "checkpoint_success": bool(success)},
         "overall_score": overall_score(module_scores, parameters.weights),
         "module_scores": module_scores,
         "detailed_findings": {m: {"risk_level": e["risk_level"], "message": e["message"]} for m, e in modules.items()},

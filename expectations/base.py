@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 SOURCE_COLUMN = "_audit_source"
 REAL_LABEL, SYNTHETIC_LABEL, HOLDOUT_LABEL = "real", "synthetic", "holdout"
 
+#: Level of every check's test, family-wise within the check (one source: the parameters reuse it).
+DEFAULT_ALPHA = 0.01
+
 #: The kwargs that locate the sides; every audit metric takes them as value keys.
 SIDE_KEYS: Tuple[str, ...] = ("source_column", "real_label", "synthetic_label", "holdout_label", "columns")
 #: The kwargs of the random draws (bootstrap, samples); metric value keys too.
@@ -83,7 +86,12 @@ class AuditExpectation(BatchExpectation):
         200, description="Bootstrap replicates behind the 95% intervals (0: no intervals)."
     )
     seed: Union[int, SuiteParameterDict] = pydantic.Field(0, description="Seed of every sample and bootstrap draw.")
+    alpha: Union[float, SuiteParameterDict] = pydantic.Field(
+        DEFAULT_ALPHA,
+        description="Level of the check's test (family-wise over the columns, pairs or groups it judges).",
+    )
 
+    _alpha = pydantic.validator("alpha", allow_reuse=True)(unit_interval)
     _replicates = pydantic.validator("bootstrap_replicates", allow_reuse=True)(at_least(0))
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = ()

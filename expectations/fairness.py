@@ -24,7 +24,8 @@ from expectations.base import (
     unit_interval,
 )
 from expectations.metrics.fairness import REPRESENTATION_BAND, fairness_profile
-from expectations.rendering import container, grouped_bar_chart, interval, sentence, table
+from expectations.metrics.verdicts.fairness import amplification_verdict, parity_verdict, representation_verdict
+from expectations.rendering import container, grouped_bar_chart, interval, sentence, table, verdict_sentence
 
 FAIRNESS_PROFILE = "table.synth_audit.fairness_profile"
 SETTING_KEYS: Tuple[str, ...] = ("protected_attributes", "target", "positive_label", "intersection")
@@ -57,6 +58,8 @@ class _FairnessExpectation(AuditExpectation):
 
     audit_module: ClassVar[str] = "fairness"
     figure: ClassVar[str] = ""
+    #: Every threshold kwarg of the check (``limit`` first, the one the sentence names).
+    limits: ClassVar[Tuple[str, ...]] = ()
     needs_target: ClassVar[bool] = True
     sentence_kwargs: ClassVar[Tuple[str, ...]] = (
         "synthetic_label",
@@ -96,21 +99,23 @@ class _FairnessExpectation(AuditExpectation):
         if self.needs_target and profile["settings"]["target"] is None:
             finding = {"kind": "not_measured", "message": NEEDS_TARGET}
             return self._verdict(profile, None, True, not_measured=NEEDS_TARGET, findings=[finding])
-        limit = self._get_success_kwargs()[self.limit]
+        kwargs = self._get_success_kwargs()
         judged = [g for g in groupings if g.get(self.figure) is not None]
-        over = [g["attribute"] for g in judged if self._exceeds(g, limit)]
         observed = max((g[self.figure] for g in judged), default=None)
+        decided = self._judge(groupings, kwargs, profile["settings"]["min_group_size"])
         findings = _suppression_findings(groupings, profile["settings"]["min_group_size"])
-        extra: dict[str, Any] = {"groupings_over": over, "findings": findings}
+        extra: dict[str, Any] = {"groupings_over": decided["failing"], "findings": findings, "verdict": decided}
         if not judged:
             extra["not_measured"] = "no grouping has two groups large enough to compare"
-        return self._verdict(profile, observed, not over, **extra)
+        return self._verdict(profile, observed, decided["passes"], **extra)
 
-    def _exceeds(self, grouping: dict[str, Any], limit: float) -> bool:
-        return grouping[self.figure] > limit
+    def _judge(self, groupings: list[dict[str, Any]], kwargs: dict[str, Any], min_group_size: int) -> dict[str, Any]:
+        """The check's test over every grouping (``expectations.metrics.verdicts.fairness``)."""
+        raise NotImplementedError
 
     def _verdict(self, profile: dict[str, Any], observed: Any, passes: bool, **extra: Any) -> dict[str, Any]:
-        thresholds = {self.limit: self._get_success_kwargs()[self.limit]}
+        kwargs = self._get_success_kwargs()
+        thresholds = {name: kwargs[name] for name in (*self.limits, "alpha")}
         details = self._part_details(
             profile,
             self.part,
@@ -156,7 +161,7 @@ def _grouping_rows(
             show(g.get(figure)),
             interval(g["intervals"].get(figure)),
             *(g.get(key) for key in beside),
-            "above the maximum" if g["attribute"] in over else "ok",
+            "fails" if g["attribute"] in over else "ok",
         ]
         for g in details["groupings"]
     ]
@@ -191,16 +196,21 @@ class ExpectSyntheticDemographicParityDifferenceToBeBelow(_FairnessExpectation):
     part: ClassVar[str] = "demographic_parity"
     figure: ClassVar[str] = "dpd_synthetic"
     limit: ClassVar[str] = "max_dpd"
+    limits: ClassVar[Tuple[str, ...]] = ("max_dpd",)
     max_dpd: Union[float, SuiteParameterDict] = pydantic.Field(0.1, description="Highest passing DPD.")
     _unit = pydantic.validator("max_dpd", allow_reuse=True)(unit_interval)
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = (FAIRNESS_PROFILE,)
-    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_dpd")
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_dpd", "alpha")
     template: ClassVar[str] = (
-        "Fairness, demographic parity: in the $synthetic_label rows, the share with $target = $positive_label "
-        "may differ between the groups of each of $protected_attributes (and of their combinations) by at most "
-        "$max_dpd (groups of at least $min_group_size rows; rows by $source_column)."
+        "Fairness, demographic parity (information: a warning at most, since a faithful copy inherits the real "
+        "data's gap, shown beside it): in the $synthetic_label rows, the share with $target = $positive_label "
+        "should differ between the groups of each of $protected_attributes (and of their combinations) by at "
+        "most $max_dpd (groups of at least $min_group_size rows; rows by $source_column)."
     )
+
+    def _judge(self, groupings: list[dict[str, Any]], kwargs: dict[str, Any], min_group_size: int) -> dict[str, Any]:
+        return parity_verdict(groupings, float(kwargs["alpha"]), float(kwargs["max_dpd"]))
 
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
@@ -241,6 +251,7 @@ class ExpectSyntheticDemographicParityDifferenceToBeBelow(_FairnessExpectation):
         panels = _side_panels(details["groupings"], "rate", "positive rate", "positive rate")
         blocks = [
             summary,
+            verdict_sentence(details.get("verdict")),
             table(["Grouping", "DPD synthetic", "95% interval", "DPD real", "Ratio synthetic", "Ratio real"], parity),
             table(["Grouping", "Group", "Rows real", "Rows synthetic", "Rate real", "Rate synthetic"], groups),
         ]
@@ -250,34 +261,42 @@ class ExpectSyntheticDemographicParityDifferenceToBeBelow(_FairnessExpectation):
 
 
 class ExpectSyntheticBiasAmplificationToBeBelow(_FairnessExpectation):
-    """The generator widened the real gap in positive rates, DPD(synthetic) − DPD(real), by at most
-    ``max_amplification`` for each protected attribute and their intersection.
+    """The generator did not distort the groups' outcomes: no group's positive rate moved from its
+    real rate by more than ``max_rate_change``, and no grouping's widest real gap widened by more
+    than ``max_amplification``, each significantly at level ``alpha`` after Holm over every group
+    and grouping (``expectations.metrics.verdicts.fairness``).
 
-    A grouping fails only when its amplification is above the limit *and* its 95% interval lies
-    above 0, so sampling noise on small data does not fail the audit (without intervals, the
-    figure alone decides). Negative values mean the generator narrowed the real gap.
+    The observed value is the largest amplification, DPD(synthetic) − DPD(real) (negative: the
+    generator narrowed the real gap).
     """
 
     part: ClassVar[str] = "amplification"
     figure: ClassVar[str] = "amplification"
     limit: ClassVar[str] = "max_amplification"
+    limits: ClassVar[Tuple[str, ...]] = ("max_amplification", "max_rate_change")
     max_amplification: Union[float, SuiteParameterDict] = pydantic.Field(
-        0.03, description="Highest passing amplification (DPD synthetic − DPD real)."
+        0.03, description="Widening of the real data's widest gap that is tolerated."
     )
-    _unit = pydantic.validator("max_amplification", allow_reuse=True)(unit_interval)
+    max_rate_change: Union[float, SuiteParameterDict] = pydantic.Field(
+        0.02, description="Change of a group's positive rate that is tolerated."
+    )
+    _unit = pydantic.validator("max_amplification", "max_rate_change", allow_reuse=True)(unit_interval)
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = (FAIRNESS_PROFILE,)
-    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_amplification")
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_amplification", "max_rate_change", "alpha")
+    sentence_kwargs: ClassVar[Tuple[str, ...]] = (*_FairnessExpectation.sentence_kwargs, "max_rate_change", "alpha")
     template: ClassVar[str] = (
-        "Fairness, bias amplification: for each of $protected_attributes (and their combinations), the gap in "
-        "the share with $target = $positive_label between groups may be at most $max_amplification wider in the "
-        "$synthetic_label rows than in the $real_label rows, unless its 95% interval reaches 0 (groups of at "
-        "least $min_group_size rows; rows by $source_column)."
+        "Fairness, outcomes and bias amplification: for each group of each of $protected_attributes (and their "
+        "combinations), the share with $target = $positive_label in the $synthetic_label rows may not differ "
+        "from the $real_label rows' by more than $max_rate_change, and the gap between the groups with the "
+        "highest and lowest real share may not widen by more than $max_amplification, each tested at level "
+        "$alpha with Holm over every test (groups of at least $min_group_size rows; rows by $source_column)."
     )
 
-    def _exceeds(self, grouping: dict[str, Any], limit: float) -> bool:
-        bounds = grouping["intervals"].get("amplification")
-        return grouping["amplification"] > limit and (bounds is None or bounds[0] > 0.0)
+    def _judge(self, groupings: list[dict[str, Any]], kwargs: dict[str, Any], min_group_size: int) -> dict[str, Any]:
+        return amplification_verdict(
+            groupings, float(kwargs["alpha"]), float(kwargs["max_amplification"]), float(kwargs["max_rate_change"])
+        )
 
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
@@ -288,32 +307,42 @@ class ExpectSyntheticBiasAmplificationToBeBelow(_FairnessExpectation):
         )
         rows = _grouping_rows(details, "amplification", _signed, ("dpd_synthetic", "dpd_real"))
         header = ["Grouping", "Amplification", "95% interval", "DPD synthetic", "DPD real", "Verdict"]
-        return container([summary, table(header, rows)])
+        return container([summary, verdict_sentence(details.get("verdict")), table(header, rows)])
 
 
 class ExpectSyntheticGroupRepresentationToMatchReal(_FairnessExpectation):
     """The groups of each protected attribute (and their intersection) make up the synthetic rows
-    in the shares they have in the real rows: TVD of the group shares at most
-    ``max_representation_tvd``. Needs no target. Groups whose synthetic share is below 0.8 or
-    above 1.25 times their real share are listed as under- or over-represented.
+    in the shares they have in the real rows: no group's synthetic / real share ratio lies
+    significantly outside [1 / ``max_share_ratio``, ``max_share_ratio``] (level ``alpha``, Holm over
+    every group; a group counts when its real size and its expected synthetic size reach
+    ``min_group_size``, so a group the generator dropped is judged). Needs no target. The
+    observed value is the largest representation TVD of the group shares.
     """
 
     part: ClassVar[str] = "representation"
     figure: ClassVar[str] = "representation_tvd"
-    limit: ClassVar[str] = "max_representation_tvd"
+    limit: ClassVar[str] = "max_share_ratio"
+    limits: ClassVar[Tuple[str, ...]] = ("max_share_ratio",)
     needs_target: ClassVar[bool] = False
-    max_representation_tvd: Union[float, SuiteParameterDict] = pydantic.Field(
-        0.05, description="Highest passing TVD of the group shares."
+    max_share_ratio: Union[float, SuiteParameterDict] = pydantic.Field(
+        REPRESENTATION_BAND, description="Largest tolerated synthetic / real share ratio (and its inverse)."
     )
-    _unit = pydantic.validator("max_representation_tvd", allow_reuse=True)(unit_interval)
+    _ratio = pydantic.validator("max_share_ratio", allow_reuse=True)(at_least(1))
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = (FAIRNESS_PROFILE,)
-    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_representation_tvd")
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_share_ratio", "alpha")
+    sentence_kwargs: ClassVar[Tuple[str, ...]] = (*_FairnessExpectation.sentence_kwargs, "alpha")
     template: ClassVar[str] = (
         "Fairness, representation: the groups of each of $protected_attributes (and their combinations) must "
-        "make up the $synthetic_label rows in the shares they have in the $real_label rows, with a TVD of at "
-        "most $max_representation_tvd (rows by $source_column)."
+        "make up the $synthetic_label rows in the shares they have in the $real_label rows: no group's share "
+        "ratio may lie significantly beyond $max_share_ratio either way (level $alpha, Holm over every group of "
+        "at least $min_group_size real and expected synthetic rows; rows by $source_column)."
     )
+
+    def _judge(self, groupings: list[dict[str, Any]], kwargs: dict[str, Any], min_group_size: int) -> dict[str, Any]:
+        return representation_verdict(
+            groupings, float(kwargs["alpha"]), float(kwargs["max_share_ratio"]), min_group_size
+        )
 
     def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
         verdict = super()._validate(metrics, runtime_configuration, execution_engine)
@@ -333,6 +362,7 @@ class ExpectSyntheticGroupRepresentationToMatchReal(_FairnessExpectation):
         panels = _side_panels(single, "share", "share of rows", "group shares")
         blocks = [
             summary,
+            verdict_sentence(details.get("verdict")),
             table(["Grouping", "Representation TVD", "95% interval", "Verdict"], _grouping_rows(details, cls.figure)),
             table(["Grouping", "Group", "Share real", "Share synthetic", "Represented"], shares),
         ]

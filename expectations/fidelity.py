@@ -24,12 +24,29 @@ from expectations.base import (
     unit_interval,
 )
 from expectations.metrics.fidelity import fidelity_profile
-from expectations.rendering import configuration_kwargs, container, grouped_bar_chart, interval, sentence, table
+from expectations.metrics.significance import format_p
+from expectations.metrics.verdicts.fidelity import column_shapes_verdict, pair_trends_verdict
+from expectations.rendering import (
+    configuration_kwargs,
+    container,
+    grouped_bar_chart,
+    interval,
+    sentence,
+    table,
+    verdict_sentence,
+)
 
 FIDELITY_PROFILE = "table.synth_audit.fidelity_profile"
 PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, *RANDOM_KEYS, "n_bins")
 #: How many column pairs the Data Docs table and chart show (worst first).
 SHOWN_PAIRS = 10
+
+
+def _judgement(judged: dict[str, Any] | None) -> list[Any]:
+    """The Holm p and verdict cells of a column or pair row."""
+    if judged is None:
+        return ["—", "not tested"]
+    return [format_p(judged["adjusted_p"]), "worse than real" if judged["fails"] else "ok"]
 
 
 class FidelityProfile(AuditProfileMetric):
@@ -49,72 +66,73 @@ class _FidelityExpectation(AuditExpectation):
     audit_module: ClassVar[str] = "fidelity"
 
     n_bins: Union[int, SuiteParameterDict] = pydantic.Field(20, description="Real-quantile bins per numeric column.")
-    min_score: Union[float, SuiteParameterDict] = pydantic.Field(0.8, description="Lowest passing score.")
-    _unit_interval = pydantic.validator("min_score", allow_reuse=True)(unit_interval)
+    min_score: Union[float, SuiteParameterDict] = pydantic.Field(
+        0.0, description="Optional floor on the mean score (0: off; the per-column or per-pair test decides)."
+    )
+    margin: Union[float, SuiteParameterDict] = pydantic.Field(
+        0.03, description="Excess over the reference that matters: a column's TVD, or a pair's loss."
+    )
+    _unit_interval = pydantic.validator("min_score", "margin", allow_reuse=True)(unit_interval)
 
     _positive_bins = pydantic.validator("n_bins", allow_reuse=True)(at_least(1))
 
+    #: The verdict function of the check's profile part (``expectations.metrics.verdicts.fidelity``).
+    judge: ClassVar[Any] = None
+
     @classmethod
     def _sides_sentence(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
-        return cls._with_defaults(kwargs, ("synthetic_label", "real_label", "source_column", "n_bins", "min_score"))
-
-
-class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
-    """Each column of the synthetic rows is distributed as in the real rows.
-
-    Score = mean over audit columns of 1 − TVD (real-quantile bins for numbers, missing as its
-    own value); passes when the score is at least ``min_score`` and, if ``max_column_tvd`` is
-    set, no column's TVD exceeds it. The observed value carries per-column TVD and KS and, when
-    the batch holds holdout rows, the same figures for train vs holdout (the noise floor).
-    """
-
-    part: ClassVar[str] = "column_shapes"
-
-    max_column_tvd: Union[float, SuiteParameterDict, None] = pydantic.Field(
-        None, description="Highest TVD allowed for any single column (off when None)."
-    )
-    _unit_interval_tvd = pydantic.validator("max_column_tvd", allow_reuse=True)(unit_interval)
-
-    metric_dependencies: ClassVar[Tuple[str, ...]] = (FIDELITY_PROFILE,)
-    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "min_score", "max_column_tvd")
+        return cls._with_defaults(
+            kwargs, ("synthetic_label", "real_label", "source_column", "n_bins", "min_score", "margin", "alpha")
+        )
 
     def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
         profile = metrics[FIDELITY_PROFILE]
-        failed = self._not_measured(profile, "column_shapes")
+        failed = self._not_measured(profile, self.part)
         if failed:
             return failed
         kwargs = self._get_success_kwargs()
-        shapes = profile["column_shapes"]
-        max_tvd = kwargs.get("max_column_tvd")
-        over = [c["column"] for c in shapes["columns"] if max_tvd is not None and c["tvd"] > max_tvd]
-        success = shapes["score"] >= kwargs["min_score"] and not over
-        thresholds = {"min_score": kwargs["min_score"], "max_column_tvd": max_tvd}
+        figures = profile[self.part]
+        judged = type(self).judge(figures, float(kwargs["alpha"]), float(kwargs["margin"]), float(kwargs["min_score"]))
+        thresholds = {name: kwargs[name] for name in ("alpha", "margin", "min_score")}
         details = self._part_details(
-            profile,
-            "column_shapes",
-            thresholds,
-            n_bins=profile["n_bins"],
-            bootstrap=profile["bootstrap"],
-            columns_over_max_tvd=over,
+            profile, self.part, thresholds, n_bins=profile["n_bins"], bootstrap=profile["bootstrap"], verdict=judged
         )
-        return self._answer(success, shapes["score"], details)
+        return self._answer(judged["passes"], figures["score"], details)
+
+    @staticmethod
+    def _judged(details: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """The verdict's per-item judgements by item name."""
+        return {j["name"]: j for j in details["verdict"]["judged"]}
+
+
+class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
+    """Each column of the synthetic rows is distributed as in the real rows, up to real data's own noise.
+
+    Per column the TVD between real and synthetic (real-quantile bins for numbers, missing as its
+    own value) against its reference TVD (what a real sample of the synthetic size scores); a
+    column fails when it exceeds the reference by more than ``margin`` and Pearson's χ² rejects
+    at level ``alpha`` after Holm over the columns. ``min_score`` is an optional floor on the
+    mean of 1 − TVD (the observed value). Details carry per-column TVD, KS, reference, the
+    verdict and, with holdout rows, the train vs holdout figures (the noise floor).
+    """
+
+    part: ClassVar[str] = "column_shapes"
+    judge: ClassVar[Any] = staticmethod(column_shapes_verdict)
+
+    metric_dependencies: ClassVar[Tuple[str, ...]] = (FIDELITY_PROFILE,)
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "min_score", "margin", "alpha")
 
     @classmethod
     @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
     @render_suite_parameter_string
     def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        kw = configuration_kwargs(configuration, result)
-        params = cls._sides_sentence(kw)
+        params = cls._sides_sentence(configuration_kwargs(configuration, result))
         template = (
             "Fidelity, column shapes: each column of the $synthetic_label rows must be distributed as in the "
-            "$real_label rows, with a mean similarity (1 − TVD) of at least $min_score"
-        )
-        if kw.get("max_column_tvd") is not None:  # default None: only a set limit is named
-            template += " and no column's TVD above $max_column_tvd"
-            params["max_column_tvd"] = kw["max_column_tvd"]
-        template += (
-            " (numbers compared on $n_bins real-data quantile bins, missing values as their own value;"
-            " rows by $source_column)."
+            "$real_label rows up to real data's own noise: no column's TVD may exceed its reference (the TVD a "
+            "real sample of the synthetic size shows) by more than $margin with Pearson's χ² significant at "
+            "level $alpha after Holm over the columns (mean similarity floor $min_score; numbers compared on "
+            "$n_bins real-data quantile bins, missing values as their own value; rows by $source_column)."
         )
         return [sentence(template, params)]
 
@@ -134,10 +152,13 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
                 "interval": interval(details.get("interval")),
             },
         )
-        header = ["Column", "Kind", "TVD", "TVD 95% interval", "KS"]
+        header = ["Column", "Kind", "TVD", "TVD 95% interval", "Reference TVD", "Holm p", "Verdict", "KS"]
         header += ["TVD train–holdout", "KS train–holdout"] if with_holdout else []
+        judged = cls._judged(details)
         rows = [
-            [c["column"], c["kind"], c["tvd"], interval(c.get("tvd_interval")), c["ks"]]
+            [c["column"], c["kind"], c["tvd"], interval(c.get("tvd_interval")), c["reference_tvd"]]
+            + _judgement(judged.get(f"'{c['column']}'"))
+            + [c["ks"]]
             + ([c["holdout_tvd"], c["holdout_ks"]] if with_holdout else [])
             for c in details["columns"]
         ]
@@ -155,39 +176,27 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
             )
             for dist in details["distributions"]
         ]
-        blocks = [summary, table(header, rows)]
+        blocks = [summary, verdict_sentence(details["verdict"]), table(header, rows)]
         if panels:
             blocks.append(grouped_bar_chart(panels))
         return container(blocks)
 
 
 class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
-    """Pairs of columns in the synthetic rows vary together as in the real rows.
+    """Pairs of columns in the synthetic rows vary together as in the real rows, up to real data's noise.
 
-    Score = mean over column pairs of the pair similarity: 1 − |ρ_real − ρ_syn| / 2 for two
-    numeric columns, 1 − TVD of the joint distribution on real-data levels otherwise. Passes
-    when the score is at least ``min_score``.
+    Per pair the loss 1 − similarity (similarity: 1 − |ρ_real − ρ_syn| / 2 for two numeric
+    columns, 1 − TVD of the joint distribution on real-data levels otherwise) against its
+    reference loss; a pair fails when it exceeds the reference by more than ``margin`` and its
+    test rejects at level ``alpha`` after Holm over the pairs. ``min_score`` is an optional floor
+    on the mean similarity (the observed value).
     """
 
     part: ClassVar[str] = "pair_trends"
+    judge: ClassVar[Any] = staticmethod(pair_trends_verdict)
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = (FIDELITY_PROFILE,)
-    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "min_score")
-
-    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-        profile = metrics[FIDELITY_PROFILE]
-        failed = self._not_measured(profile, "pair_trends")
-        if failed:
-            return failed
-        trends = profile["pair_trends"]
-        score = trends["score"]
-        min_score = self._get_success_kwargs()["min_score"]
-        # One audit column has no pair: nothing to compare, which is not a fidelity failure.
-        success = score is None or score >= min_score
-        details = self._part_details(
-            profile, "pair_trends", {"min_score": min_score}, n_bins=profile["n_bins"], bootstrap=profile["bootstrap"]
-        )
-        return self._answer(success, score, details)
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "min_score", "margin", "alpha")
 
     @classmethod
     @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
@@ -197,9 +206,10 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
         return [
             sentence(
                 "Fidelity, column pair trends: pairs of columns in the $synthetic_label rows must vary together as "
-                "in the $real_label rows, with a mean pair similarity of at least $min_score (Pearson correlation "
-                "for two numbers, joint distribution on $n_bins real-data quantile bins otherwise; rows by "
-                "$source_column).",
+                "in the $real_label rows up to real data's own noise: no pair's loss (1 − similarity) may exceed "
+                "its reference by more than $margin with its test significant at level $alpha after Holm over the "
+                "pairs (mean similarity floor $min_score; Pearson correlation for two numbers, joint distribution "
+                "on $n_bins real-data quantile bins otherwise; rows by $source_column).",
                 params,
             )
         ]
@@ -220,12 +230,15 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
         )
         worst = details["pairs"][:SHOWN_PAIRS]
         header = (
-            ["Columns", "Measure", "Similarity", "95% interval"]
+            ["Columns", "Measure", "Similarity", "95% interval", "Loss", "Reference loss", "Holm p", "Verdict"]
             + (["Train–holdout"] if with_holdout else [])
             + ["ρ real", "ρ synthetic"]
         )
+        judged = cls._judged(details)
         rows = [
             [" × ".join(p["columns"]), p["metric"], p["score"], interval(p.get("score_interval"))]
+            + [p.get("loss"), p.get("reference_loss")]
+            + _judgement(judged.get(" × ".join(p["columns"])))
             + ([p["holdout_score"]] if with_holdout else [])
             + [p.get("correlation_real"), p.get("correlation_synthetic")]
             for p in worst
@@ -236,7 +249,7 @@ class ExpectSyntheticColumnPairTrendsToMatchReal(_FidelityExpectation):
             for compared, key in (("synthetic", "score"), ("holdout", "holdout_score"))
             if key in p and p[key] is not None
         ]
-        blocks = [summary, table(header, rows)]
+        blocks = [summary, verdict_sentence(details["verdict"]), table(header, rows)]
         if records:
             panel = (records, "pair", "similarity", "compared", "Least similar pairs vs the real data")
             blocks.append(grouped_bar_chart([panel]))

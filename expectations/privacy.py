@@ -22,7 +22,13 @@ from expectations.base import (
     unit_interval,
 )
 from expectations.metrics.privacy import privacy_profile
-from expectations.rendering import container, interval, sentence, table
+from expectations.metrics.verdicts.privacy import (
+    close_share_verdict,
+    copy_verdict,
+    dcr_share_verdict,
+    membership_verdict,
+)
+from expectations.rendering import interval, sentence, table, with_verdict
 
 PRIVACY_PROFILE = "table.synth_audit.privacy_profile"
 PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, *RANDOM_KEYS, "attack_sample", "dcr_sample", "top_categories")
@@ -48,12 +54,19 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.2f}%"
 
 
+def _verdict_block(details: dict[str, Any], template: str, params: dict[str, Any]) -> Any:
+    """An observed-value cell: the figures' sentence, then the verdict line."""
+    return with_verdict([sentence(template, params)], details.get("verdict"))
+
+
 class _PrivacyExpectation(AuditExpectation):
     """Kwargs shared by the privacy expectations (abstract)."""
 
     audit_module: ClassVar[str] = "privacy"
     #: The figure of its profile part the expectation judges, and why the part can be absent.
     observed: ClassVar[str] = ""
+    #: Every threshold kwarg of the check (``limit`` first, the one the sentence names).
+    limits: ClassVar[Tuple[str, ...]] = ()
     sentence_kwargs: ClassVar[Tuple[str, ...]] = (
         "synthetic_label",
         "real_label",
@@ -83,12 +96,18 @@ class _PrivacyExpectation(AuditExpectation):
             return failed
         if self.part not in profile:
             return self._not_with_this_batch(metrics, self.absent_reason)
-        value = profile[self.part][self.observed]
-        return self._judge(metrics, value, value <= self._get_success_kwargs()[self.limit])
+        part = profile[self.part]
+        judged = self._verdict(part, self._get_success_kwargs())
+        return self._judge(metrics, part[self.observed], judged["passes"], verdict=judged)
+
+    def _verdict(self, part: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The check's test on its profile part (``expectations.metrics.verdicts.privacy``)."""
+        raise NotImplementedError
 
     def _judge(self, metrics: dict[str, Any], observed: Any, passes: bool, **extra: Any) -> dict[str, Any]:
         profile = metrics[PRIVACY_PROFILE]
-        thresholds = {self.limit: self._get_success_kwargs()[self.limit]}
+        kwargs = self._get_success_kwargs()
+        thresholds = {name: kwargs[name] for name in (*self.limits, "alpha")}
         details = self._part_details(
             profile, self.part, thresholds, exact_copies=profile["exact_copies"], settings=profile["settings"], **extra
         )
@@ -105,71 +124,95 @@ class _PrivacyExpectation(AuditExpectation):
 
 
 class ExpectSyntheticExactCopyRateToBeBelow(_PrivacyExpectation):
-    """At most ``max_copy_rate`` of the synthetic rows equal a training row on every audit column.
+    """The synthetic rows copy training rows no more often than real records repeat them.
 
-    The observed value is the copy rate; beside it the share of holdout rows equal to a training
-    row shows how often real records repeat anyway.
+    Test: the synthetic copy rate (rows equal to a training row on every audit column) against
+    the holdout's (without a holdout: train's own repeat rate), one-sided at level ``alpha``,
+    excess over ``max_copy_excess``; also for copies of records unique in train (Bonferroni).
+    The observed value is the copy rate (``expectations.metrics.verdicts.privacy``).
     """
 
     part: ClassVar[str] = "exact_copies"
-    limit: ClassVar[str] = "max_copy_rate"
-    max_copy_rate: Union[float, SuiteParameterDict] = pydantic.Field(0.01, description="Highest passing copy rate.")
-    _unit = pydantic.validator("max_copy_rate", allow_reuse=True)(unit_interval)
+    limit: ClassVar[str] = "max_copy_excess"
+    limits: ClassVar[Tuple[str, ...]] = ("max_copy_excess",)
+    max_copy_excess: Union[float, SuiteParameterDict] = pydantic.Field(
+        0.0, description="Copy-rate excess over the reference's that is tolerated (0: any significant excess fails)."
+    )
+    _unit = pydantic.validator("max_copy_excess", allow_reuse=True)(unit_interval)
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
-    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_copy_rate")
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_copy_excess", "alpha")
+    sentence_kwargs: ClassVar[Tuple[str, ...]] = (*_PrivacyExpectation.sentence_kwargs, "alpha")
 
     observed: ClassVar[str] = "rate"
     absent_reason: ClassVar[str] = ""
     template: ClassVar[str] = (
-        "Privacy, exact copies: at most $max_copy_rate of the $synthetic_label rows may equal a $real_label "
-        "row on every audit column (rows by $source_column)."
+        "Privacy, exact copies: the $synthetic_label rows may equal a $real_label row on every audit column no "
+        "more often than $holdout_label rows do (without a holdout: than $real_label rows repeat one another), "
+        "beyond an excess of $max_copy_excess; one-sided test at level $alpha, for all copies and for copies "
+        "of records unique in training (rows by $source_column)."
     )
+
+    def _verdict(self, part: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+        return copy_verdict(part, float(kwargs["alpha"]), float(kwargs["max_copy_excess"]))
 
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
-        copies, sizes = details["exact_copies"], details["sample_sizes"]
-        holdout = copies["holdout_rate"]
-        return sentence(
-            "Exact-copy rate $rate ($count of $synthetic synthetic rows)"
-            + (
-                "; holdout rows equal to a training row: $holdout_rate (real records repeat too)."
-                if holdout is not None
-                else "."
-            ),
+        copies = details["exact_copies"]
+        return _verdict_block(
+            details,
+            "Exact-copy rate $rate ($count of $synthetic synthetic rows); of records unique in training: $unique.",
             {
                 "rate": _percent(copies["rate"]),
                 "count": copies["count"],
-                "synthetic": sizes["synthetic"],
-                "holdout_rate": _percent(holdout),
+                "synthetic": copies["synthetic_rows"],
+                "unique": _percent(copies["unique_rate"]),
             },
         )
 
 
 class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
-    """A distance attack holding the synthetic rows tells training rows from holdout rows with an
-    advantage (max TPR − FPR) of at most ``max_advantage``.
+    """A distance attack holding the synthetic rows cannot tell training rows from holdout rows.
 
+    The attack scores each record by its distance to the closest synthetic row over its distance
+    to the closest other real record. Test: at 1% and 0.1% FPR the empirical ε lower bound
+    ln(TPR_lb / FPR_ub) (Clopper–Pearson) is at most ``max_epsilon``, and the advantage (max
+    TPR − FPR) is not both above ``max_advantage`` and significant; Bonferroni at level ``alpha``.
     Needs holdout rows in the batch; without them it passes with no figure and says a holdout is
-    needed. The observed value carries AUC, advantage and TPR at 1% / 0.1% FPR with intervals.
+    needed. The observed value is the advantage; details carry AUC and TPR at low FPR.
     """
 
     part: ClassVar[str] = "attack"
-    limit: ClassVar[str] = "max_advantage"
-    max_advantage: Union[float, SuiteParameterDict] = pydantic.Field(0.1, description="Highest passing advantage.")
+    limit: ClassVar[str] = "max_epsilon"
+    limits: ClassVar[Tuple[str, ...]] = ("max_epsilon", "max_advantage")
+    max_epsilon: Union[float, SuiteParameterDict] = pydantic.Field(
+        0.0, description="Highest passing empirical ε lower bound at a low FPR (0: TPR may not beat FPR)."
+    )
+    max_advantage: Union[float, SuiteParameterDict] = pydantic.Field(
+        0.1, description="Highest advantage passing even when significant."
+    )
     _unit = pydantic.validator("max_advantage", allow_reuse=True)(unit_interval)
+    _epsilon = pydantic.validator("max_epsilon", allow_reuse=True)(at_least(0))
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
-    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_advantage")
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_epsilon", "max_advantage", "alpha")
+    sentence_kwargs: ClassVar[Tuple[str, ...]] = (*_PrivacyExpectation.sentence_kwargs, "max_advantage", "alpha")
 
     observed: ClassVar[str] = "advantage"
     absent_reason: ClassVar[str] = NEEDS_HOLDOUT
     template: ClassVar[str] = (
         "Privacy, membership inference: an attacker holding the $synthetic_label rows, who scores each real "
-        "record by its distance to the closest synthetic row, must tell $real_label (training) rows from "
-        "$holdout_label rows with an advantage (max TPR − FPR) of at most $max_advantage (up to "
-        "$attack_sample members and as many non-members; rows by $source_column)."
+        "record by its distance to the closest synthetic row relative to its closest real neighbour, must not "
+        "beat chance at a low false-positive rate: at 1% and 0.1% FPR the empirical ε lower bound (TPR's lower "
+        "over FPR's upper Clopper–Pearson bound) is at most $max_epsilon, and the advantage (max TPR − FPR) is "
+        "not significantly above $max_advantage; level $alpha over the sub-tests ($real_label rows are "
+        "members, $holdout_label rows non-members, up to $attack_sample each; rows by $source_column)."
     )
+
+    def _verdict(self, part: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+        return membership_verdict(
+            part, float(kwargs["alpha"]), float(kwargs["max_epsilon"]), float(kwargs["max_advantage"])
+        )
 
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
@@ -191,35 +234,50 @@ class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
             ["TPR at 1% FPR", details["tpr_at_0.01_fpr"], interval(bounds["tpr_at_0.01_fpr"])],
             ["TPR at 0.1% FPR", details["tpr_at_0.001_fpr"], interval(bounds["tpr_at_0.001_fpr"])],
         ]
-        return container([summary, table(["Attack figure", "Value", "95% interval"], rows)])
+        epsilons = details["verdict"]["epsilons"]
+        rows += [
+            [f"Empirical ε lower bound at {float(level):.1%} FPR", "−∞" if value is None else value, "—"]
+            for level, value in epsilons.items()
+        ]
+        return with_verdict([summary, table(["Attack figure", "Value", "95% interval"], rows)], details["verdict"])
 
 
 class ExpectSyntheticDcrShareToBeBelow(_PrivacyExpectation):
-    """At most ``max_dcr_share`` of the synthetic rows lie closer to the training sample than to an
-    equal-size holdout sample (ties count half; 0.5 when the generator did not memorise).
+    """The share of synthetic rows closer to the training sample than to an equal-size holdout
+    sample (0.5 when the generator did not memorise) is not significantly above ``max_dcr_share``.
 
-    Needs holdout rows; without them it passes with no figure and says so.
+    Test: one-sided exact binomial on the rows that are not tied, level ``alpha``. Needs holdout
+    rows; without them it passes with no figure and says so.
     """
 
     part: ClassVar[str] = "dcr_share"
     limit: ClassVar[str] = "max_dcr_share"
-    max_dcr_share: Union[float, SuiteParameterDict] = pydantic.Field(0.55, description="Highest passing share.")
+    limits: ClassVar[Tuple[str, ...]] = ("max_dcr_share",)
+    max_dcr_share: Union[float, SuiteParameterDict] = pydantic.Field(
+        0.52, description="Highest passing closer-to-train share (tested one-sided)."
+    )
     _unit = pydantic.validator("max_dcr_share", allow_reuse=True)(unit_interval)
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
-    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_dcr_share")
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_dcr_share", "alpha")
+    sentence_kwargs: ClassVar[Tuple[str, ...]] = (*_PrivacyExpectation.sentence_kwargs, "alpha")
 
     observed: ClassVar[str] = "share"
     absent_reason: ClassVar[str] = NEEDS_HOLDOUT
     template: ClassVar[str] = (
-        "Privacy, distance to closest record: at most $max_dcr_share of the $synthetic_label rows may lie "
-        "closer to a sample of $real_label rows than to an equal-size sample of $holdout_label rows (0.5 is "
-        "ideal; rows by $source_column)."
+        "Privacy, distance to closest record: the share of $synthetic_label rows closer to a sample of "
+        "$real_label rows than to an equal-size sample of $holdout_label rows (0.5 is ideal) must not be "
+        "significantly above $max_dcr_share (one-sided exact binomial, ties left out, level $alpha; rows by "
+        "$source_column)."
     )
+
+    def _verdict(self, part: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+        return dcr_share_verdict(part, float(kwargs["alpha"]), float(kwargs["max_dcr_share"]))
 
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
-        return sentence(
+        return _verdict_block(
+            details,
             "Closer to training: $share $interval of $synthetic synthetic rows, against $train training and $holdout "
             "holdout rows.",
             {
@@ -233,8 +291,9 @@ class ExpectSyntheticDcrShareToBeBelow(_PrivacyExpectation):
 
 
 class ExpectSyntheticRowsNotCloserThanRealNeighbours(_PrivacyExpectation):
-    """Without a holdout: at most ``max_close_share`` of the synthetic rows lie as close to the real
-    data as the closest 5% of real rows lie to each other (≈ 0.05 when nothing is copied).
+    """Without a holdout: the share of synthetic rows as close to the real data as the closest 5%
+    of real rows lie to each other (≈ 0.05 when nothing is copied) is not significantly above
+    ``max_close_share`` (one-sided exact binomial, level ``alpha``).
 
     With holdout rows the membership attack and the DCR share answer this better; the
     expectation then passes with no figure.
@@ -242,18 +301,26 @@ class ExpectSyntheticRowsNotCloserThanRealNeighbours(_PrivacyExpectation):
 
     part: ClassVar[str] = "dcr_profile"
     limit: ClassVar[str] = "max_close_share"
-    max_close_share: Union[float, SuiteParameterDict] = pydantic.Field(0.1, description="Highest passing share.")
+    limits: ClassVar[Tuple[str, ...]] = ("max_close_share",)
+    max_close_share: Union[float, SuiteParameterDict] = pydantic.Field(
+        0.1, description="Highest passing too-close share (tested one-sided)."
+    )
     _unit = pydantic.validator("max_close_share", allow_reuse=True)(unit_interval)
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
-    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_close_share")
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_close_share", "alpha")
+    sentence_kwargs: ClassVar[Tuple[str, ...]] = (*_PrivacyExpectation.sentence_kwargs, "alpha")
 
     observed: ClassVar[str] = "close_share"
     absent_reason: ClassVar[str] = WITH_HOLDOUT
     template: ClassVar[str] = (
-        "Privacy, without a holdout: at most $max_close_share of the $synthetic_label rows may lie as close "
-        "to the $real_label rows as the closest 5% of real rows lie to one another (rows by $source_column)."
+        "Privacy, without a holdout: the share of $synthetic_label rows as close to the $real_label rows as "
+        "the closest 5% of real rows lie to one another must not be significantly above $max_close_share "
+        "(one-sided exact binomial, level $alpha; rows by $source_column)."
     )
+
+    def _verdict(self, part: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+        return close_share_verdict(part, float(kwargs["alpha"]), float(kwargs["max_close_share"]))
 
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
@@ -269,7 +336,8 @@ class ExpectSyntheticRowsNotCloserThanRealNeighbours(_PrivacyExpectation):
             [f"{label} distance to the closest real row", *(details[side][q] for q in ("p05", "p25", "p50"))]
             for label, side in (("Synthetic row:", "synthetic"), ("Real row (itself excluded):", "real"))
         ]
-        return container([summary, table(["Distance", "5th percentile", "25th percentile", "median"], rows)])
+        blocks = [summary, table(["Distance", "5th percentile", "25th percentile", "median"], rows)]
+        return with_verdict(blocks, details.get("verdict"))
 
 
 __all__ = [

@@ -106,3 +106,21 @@ def _bars(records: Sequence[dict[str, Any]], category: str, value: str, group: s
 
 def container(blocks: Sequence[Any]) -> RenderedContentBlockContainer:
     return RenderedContentBlockContainer(content_block_type="content_block_container", content_blocks=list(blocks))
+
+
+def verdict_sentence(verdict: dict[str, Any] | None) -> Any:
+    """The verdict line of an observed-value cell: the comparison, then the stated test and level.
+
+    Text is escaped of ``$`` so a message is never read as template parameters.
+    """
+    if not verdict:
+        return sentence("No verdict.", {})
+    styling = {"classes": ["text-success" if verdict["passes"] else "text-danger"]}
+    head = "Passes" if verdict["passes"] else "Fails"
+    text = f"{head}: {verdict['message']}. Test: {verdict['test']}; level α = {verdict['alpha']:g}."
+    return sentence(text.replace("$", "$$"), {}, styling)
+
+
+def with_verdict(blocks: Sequence[Any], verdict: dict[str, Any] | None) -> RenderedContentBlockContainer:
+    """``blocks`` then the verdict line, as one cell."""
+    return container([*blocks, verdict_sentence(verdict)])

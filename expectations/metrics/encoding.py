@@ -4,8 +4,12 @@ Fitted on the real rows (train ∪ holdout) and applied to every side, so a dist
 same thing whichever sides it joins (SDMetrics normalises each reference set by its own range,
 the fault ``reference/anchors.md`` §1 reproduces):
 
-- numeric column → its real empirical CDF value in [0, 1] (mid-rank for ties; values outside
-  the real range map to 0 or 1), missing → 0.5, plus a missing flag (0/1);
+- numeric column → its position in the real data's robust range, (v − q01) / (q99 − q01)
+  clipped to [0, 1], where q01 and q99 are the real 1st and 99th percentiles (the order
+  statistics of rank ⌈qN⌉; the minimum and maximum when they coincide; a constant column → 0.5);
+  missing → 0.5, plus a missing flag (0/1). A linear scale, not the ECDF: a value moved by one
+  unit stays close to where it was even inside a spike (a column of mostly zeros, where the
+  ECDF would jump by the spike's mass), so a near-copy of a real row stays near it;
 - categorical column → one-hot on its ``top_categories`` most frequent real values plus
   "other" (missing is a value like any other), scaled by 1/√2 so that two different
   categories are as far apart (1) as the two ends of a numeric column.
@@ -26,6 +30,8 @@ from expectations.metrics.distributions import as_float, column_kind
 
 #: Category scale: two different one-hot vectors are √2 apart before scaling, 1 after.
 _ONE_HOT_SCALE = 1.0 / np.sqrt(2.0)
+#: The real-data quantiles a numeric column is scaled between (robust to a few extreme values).
+_LOW_QUANTILE, _HIGH_QUANTILE = 0.01, 0.99
 #: The key of a missing categorical value: never equal to any text a column holds.
 MISSING_KEY = "\x00missing"
 
@@ -36,7 +42,7 @@ class DistanceEncoder:
 
     A numeric column's table is ``(values, cumulative)``: its distinct real values, ascending, and
     ``cumulative[i]`` = how many real values are below ``values[i]`` (``cumulative[-1]`` = N, the
-    real values present). Counts are all the mid-rank ECDF needs, so the pandas fit
+    real values present). Counts are all the robust range needs, so the pandas fit
     (``fit``, from the rows) and the Spark fit (``from_counts``, from a group-by) give the same
     table and, through the one ``transform``, the same float32 codes bit for bit.
     """
@@ -103,16 +109,32 @@ class DistanceEncoder:
                 blocks.append(self._categorical(name, _as_keys(frame[name])))
         return np.hstack(blocks).astype(np.float32) if blocks else np.zeros((len(frame), 0), np.float32)
 
-    def _numeric(self, name: str, values: np.ndarray) -> np.ndarray:
-        """Mid-rank ECDF (#ref < v + #ref ≤ v) / 2N, missing → 0.5, beside a missing flag."""
+    def numeric_range(self, name: str) -> tuple[float, float] | None:
+        """The (low, high) a numeric column is scaled by: q01 and q99 of the real values, or
+        their minimum and maximum when those coincide; None for a constant or empty column."""
         distinct, cumulative = self.numeric[name]
+        total = int(cumulative[-1])
+        if total == 0:
+            return None
+
+        def order_statistic(share: float) -> float:
+            rank = max(1, int(np.ceil(share * total)))
+            return float(distinct[np.searchsorted(cumulative[1:], rank, side="left")])
+
+        low, high = order_statistic(_LOW_QUANTILE), order_statistic(_HIGH_QUANTILE)
+        if high <= low:
+            low, high = float(distinct[0]), float(distinct[-1])
+        return (low, high) if high > low else None
+
+    def _numeric(self, name: str, values: np.ndarray) -> np.ndarray:
+        """(v − low) / (high − low) clipped to [0, 1] (``numeric_range``), missing → 0.5, beside a missing flag."""
         missing = np.isnan(values)
-        if cumulative[-1]:
-            below = cumulative[np.searchsorted(distinct, values, side="left")]
-            at_or_below = cumulative[np.searchsorted(distinct, values, side="right")]
-            position = (below + at_or_below) / (2.0 * cumulative[-1])
-        else:
+        scale = self.numeric_range(name)
+        if scale is None:
             position = np.full(values.shape, 0.5)
+        else:
+            low, high = scale
+            position = np.clip((values - low) / (high - low), 0.0, 1.0)
         position[missing] = 0.5
         return np.column_stack([position, missing.astype(np.float64)])
 

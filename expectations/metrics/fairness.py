@@ -266,6 +266,8 @@ def _grouping_figures(
             row[f"{side}_share"] = float(share[side][g])
             # Small-cell suppression: a small group's rate would disclose its few members' outcomes.
             row[f"{side}_rate"] = float(rates[side][g]) if with_target and large[side][g] else None
+            # What the rate tests need; no more than the rate shown (and as suppressed as it).
+            row[f"{side}_positives"] = int(counts[side][1][g]) if with_target and large[side][g] else None
         if has_real:
             row["representation"] = _representation_flag(
                 share["synthetic"][g], share["real"][g], bool(large["real"][g])

@@ -11,6 +11,12 @@ Pure pandas/numpy; no Great Expectations import. Definitions (DESIGN §4 "Fideli
   whose similarity is defined.
 - noise floor: the same figures between real (train) and holdout, i.e. what an independent
   sample of the real population scores.
+- references and tests (what the verdicts read, ``expectations.metrics.verdicts.fidelity``): per
+  column ``reference_tvd``, the mean TVD between train and a sample of the synthetic size drawn
+  from the real distribution (train ∪ holdout counts), and ``p_value``, Pearson's χ² test of
+  train vs synthetic counts (sparse levels merged); per pair its ``loss`` (1 − similarity), its
+  ``reference_loss`` and a ``p_value`` (χ² on the joint cells, or a z-test of Δρ with its
+  bootstrap standard error), see ``_pair_test``.
 - intervals: 95% percentile bootstrap intervals of every TVD, pair similarity and score, from
   ``bootstrap_replicates`` replicates that resample real and synthetic rows (in random blocks,
   see ``expectations.metrics.bootstrap``), centred on the figure. They show sampling
@@ -29,13 +35,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from expectations.metrics.bootstrap import BlockResampler, centred_intervals, pearson_rows, tvd_rows
 from expectations.metrics.distributions import CodedColumn, code_column, ks_statistic, tvd_from_counts
 from expectations.metrics.errors import AuditDataError
 from expectations.metrics.pairs import contingency_similarity, correlation_similarity, joint_codes, pearson
+from expectations.metrics.significance import expected_null_tvd, homogeneity_p_value
 
 REAL, SYNTHETIC, HOLDOUT = "real", "synthetic", "holdout"
+#: Second seed word of the reference figures' generator (the first is the audit seed).
+REFERENCE_STREAM = 1
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -141,21 +151,85 @@ def _pair_stats(a: CodedColumn, b: CodedColumn, sides: Sequence[str], resamplers
 
 
 def _pair_trend(pair: PairStats, sides: Sequence[str], weights: dict[str, np.ndarray] | None) -> dict[str, Any]:
-    """Similarity of one column pair between real and each other side, with bootstrap replicates."""
+    """Similarity of one column pair between real and each other side, with bootstrap replicates.
+
+    Correlation pairs also return ``difference_se``: the bootstrap standard deviation of
+    ρ_real − ρ_syn (None without replicates), which the pair test uses.
+    """
     others = [side for side in sides if side != REAL]
     replicates = None
     if pair.metric == "correlation":
         rho = pair.correlation
         scores = {side: correlation_similarity(rho[REAL], rho[side]) for side in others}
+        se = None
         if weights and pair.block_values:
             boot = {s: pearson_rows(weights[s].astype(np.float64) @ pair.block_values[s]) for s in (REAL, SYNTHETIC)}
             replicates = 1.0 - np.abs(boot[REAL] - boot[SYNTHETIC]) / 2.0
-        return {"metric": "correlation", "correlation": rho, "scores": scores, "replicates": replicates}
+            differences = boot[REAL] - boot[SYNTHETIC]
+            differences = differences[~np.isnan(differences)]
+            se = float(np.std(differences, ddof=1)) if differences.size > 1 else None
+        return {
+            "metric": "correlation",
+            "correlation": rho,
+            "scores": scores,
+            "replicates": replicates,
+            "difference_se": se,
+        }
     scores = {side: contingency_similarity(pair.counts[REAL], pair.counts[side]) for side in others}
     if weights and pair.block_values:
         real, synthetic = (weights[s] @ pair.block_values[s] for s in (REAL, SYNTHETIC))
         replicates = 1.0 - tvd_rows(real, synthetic)
     return {"metric": "contingency", "scores": scores, "replicates": replicates}
+
+
+def _real_pool(counts: dict[str, np.ndarray]) -> np.ndarray:
+    """The real data's distribution over the levels or cells: train and holdout counts together."""
+    return counts[REAL] + counts[HOLDOUT] if HOLDOUT in counts else counts[REAL]
+
+
+def _shape_test(column: ColumnStats, rng: np.random.Generator) -> dict[str, float]:
+    """The reference TVD (what a real sample of the synthetic size scores against train) and the
+    χ² homogeneity p-value of train vs synthetic counts (``expectations.metrics.significance``)."""
+    n_real, n_synthetic = int(column.counts[REAL].sum()), int(column.counts[SYNTHETIC].sum())
+    return {
+        "reference_tvd": expected_null_tvd(_real_pool(column.counts), n_real, n_synthetic, rng),
+        "p_value": homogeneity_p_value(column.counts[REAL], column.counts[SYNTHETIC]),
+    }
+
+
+def _pair_test(
+    pair: PairStats, trend: dict[str, Any], sizes: dict[str, int], rng: np.random.Generator
+) -> dict[str, float | None]:
+    """The pair's loss (1 − similarity), its reference (the loss two real samples of these sizes
+    show by chance) and a p-value of "synthetic differs from real".
+
+    Contingency pairs: the expected null TVD of the joint and the χ² homogeneity test on the
+    joint cells. Correlation pairs: loss |Δρ| / 2, z = Δρ / SE with SE the bootstrap standard
+    deviation of Δρ (Fisher's 1/(n − 3) per side without replicates), two-sided normal p; the
+    reference is E|Δρ| / 2 = SE √(2/π) / 2.
+    """
+    score = trend["scores"][SYNTHETIC]
+    if score is None:
+        return {"loss": None, "reference_loss": None, "p_value": None}
+    if pair.metric == "contingency":
+        counts = pair.counts
+        n_real, n_synthetic = int(counts[REAL].sum()), int(counts[SYNTHETIC].sum())
+        return {
+            "loss": 1.0 - score,
+            "reference_loss": expected_null_tvd(_real_pool(counts), n_real, n_synthetic, rng),
+            "p_value": homogeneity_p_value(counts[REAL], counts[SYNTHETIC]),
+        }
+    rho = trend["correlation"]
+    se = trend["difference_se"]
+    if not se:
+        n_real, n_synthetic = sizes[REAL], sizes[SYNTHETIC]
+        se = float(np.sqrt(1.0 / max(n_real - 3, 1) + 1.0 / max(n_synthetic - 3, 1)))
+    difference = float(rho[REAL] - rho[SYNTHETIC])
+    return {
+        "loss": 1.0 - score,
+        "reference_loss": se * np.sqrt(2.0 / np.pi) / 2.0,
+        "p_value": float(2.0 * stats.norm.sf(abs(difference) / se)) if se > 0 else (1.0 if difference == 0 else 0.0),
+    }
 
 
 def _attach_intervals(
@@ -313,6 +387,8 @@ def fidelity_from_stats(
     """
     sides = [side for side in (REAL, SYNTHETIC, HOLDOUT) if side in sizes]
     with_holdout = HOLDOUT in sizes
+    # The reference figures' draws have their own generator: the bootstrap's stay as they were.
+    reference_rng = np.random.default_rng([int(bootstrap.get("seed", 0)), REFERENCE_STREAM])
     shape_rows, shape_replicates = [], []
     for column in column_stats:
         row: dict[str, Any] = {
@@ -326,6 +402,7 @@ def fidelity_from_stats(
             row["holdout_ks"] = column.ks.get(HOLDOUT)
         row["missing_real"] = column.missing_share(REAL)
         row["missing_synthetic"] = column.missing_share(SYNTHETIC)
+        row.update(_shape_test(column, reference_rng))
         shape_rows.append(row)
         if weights and column.block_counts:
             shape_replicates.append(tvd_rows(*(weights[s] @ column.block_counts[s] for s in (REAL, SYNTHETIC))))
@@ -339,6 +416,7 @@ def fidelity_from_stats(
         if trend["metric"] == "correlation":
             row["correlation_real"] = trend["correlation"][REAL]
             row["correlation_synthetic"] = trend["correlation"][SYNTHETIC]
+        row.update(_pair_test(pair, trend, sizes, reference_rng))
         pair_rows.append(row)
         pair_replicates.append(trend["replicates"])
 

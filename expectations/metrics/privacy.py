@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from expectations.metrics.bootstrap import centred_intervals
 from expectations.metrics.distributions import as_float, column_kind
@@ -50,6 +51,8 @@ from expectations.metrics.errors import AuditDataError
 
 #: False-positive rates at which the attack's true-positive rate is reported.
 LOW_FPRS = (0.01, 0.001)
+#: Keeps the membership score's ratio defined (0 / 0 = 1); distances of the encoding are O(0.01–1).
+RATIO_EPSILON = 1e-6
 #: Quantiles of the distances reported without a holdout; the 5th percentile of the real
 #: sample's own distances is also the "close" threshold.
 DCR_QUANTILES = (0.05, 0.25, 0.5)
@@ -81,9 +84,34 @@ def row_keys(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     return pd.util.hash_pandas_object(pd.DataFrame(canonical), index=False).to_numpy()
 
 
-def exact_copy_count(train_keys: np.ndarray, other_keys: np.ndarray) -> int:
-    """How many ``other`` rows have a key equal to some training row's key."""
-    return int(np.isin(other_keys, train_keys).sum())
+@dataclass(frozen=True)
+class CopyCounts:
+    """Exact-copy counts, whichever engine counted them.
+
+    ``synthetic`` / ``holdout``: rows equal to some training row; ``synthetic_unique`` /
+    ``holdout_unique``: rows equal to a training row that occurs exactly once in train (a copy of
+    a record that is unique in the training data); ``train_repeats``: training rows equal to
+    another training row (the reference without a holdout). Holdout counts are None without one.
+    """
+
+    synthetic: int
+    synthetic_unique: int
+    train_repeats: int
+    holdout: int | None = None
+    holdout_unique: int | None = None
+
+
+def copy_counts(train_keys: np.ndarray, synthetic_keys: np.ndarray, holdout_keys: np.ndarray | None) -> CopyCounts:
+    """``CopyCounts`` from the row keys (``row_keys``) of each side."""
+    keys, multiplicity = np.unique(train_keys, return_counts=True)
+    singletons = keys[multiplicity == 1]
+
+    def count(other: np.ndarray) -> tuple[int, int]:
+        return int(np.isin(other, keys).sum()), int(np.isin(other, singletons).sum())
+
+    synthetic, synthetic_unique = count(synthetic_keys)
+    holdout, holdout_unique = count(holdout_keys) if holdout_keys is not None else (None, None)
+    return CopyCounts(synthetic, synthetic_unique, int(multiplicity[multiplicity > 1].sum()), holdout, holdout_unique)
 
 
 def nearest_neighbours(
@@ -286,6 +314,44 @@ def attack_figures(member_scores: np.ndarray, nonmember_scores: np.ndarray) -> d
     return figures
 
 
+def low_fpr_counts(member_scores: np.ndarray, nonmember_scores: np.ndarray) -> dict[str, dict[str, int]]:
+    """At each of ``LOW_FPRS``: the true and false positives of the highest-TPR threshold whose FPR
+    is at most the level (tied scores move together), as ``{f"{level:g}": {"tp", "fp"}}``."""
+    scores = np.r_[member_scores, nonmember_scores]
+    is_member = np.r_[np.ones(member_scores.size, dtype=np.int64), np.zeros(nonmember_scores.size, dtype=np.int64)]
+    order = np.argsort(-scores, kind="stable")
+    ranked = scores[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(ranked)), ranked.size - 1]
+    tp = np.r_[0, np.cumsum(is_member[order])[last_of_tie]]
+    fp = np.r_[0, last_of_tie + 1 - tp[1:]]
+    out = {}
+    for level in LOW_FPRS:
+        allowed = np.flatnonzero(fp <= level * nonmember_scores.size)
+        best = allowed[np.argmax(tp[allowed])]
+        out[f"{level:g}"] = {"tp": int(tp[best]), "fp": int(fp[best])}
+    return out
+
+
+def membership_scores(to_synthetic: np.ndarray, to_reference: np.ndarray) -> np.ndarray:
+    """The attack's score of each target: −(d_syn + ε) / (d_ref + ε), higher = "member".
+
+    d_syn is the target's distance to the closest synthetic row, d_ref its distance to the
+    closest *other* target (members and non-members alike): how close real records naturally
+    lie around it. A synthetic row much closer than any real neighbour singles the record out; a
+    record whose profile repeats in the real data (d_ref = 0) scores −1 even when the synthetic
+    data repeat it too, so natural duplicates do not decide. A density-calibrated distance
+    attack, as the distance-ratio and DOMIAS (van Breugel et al. 2023) members of the MIDST 2025
+    ensembles; ε = ``RATIO_EPSILON`` keeps 0 / 0 at 1.
+    """
+    return -(to_synthetic + RATIO_EPSILON) / (to_reference + RATIO_EPSILON)
+
+
+def advantage_p_value(member_scores: np.ndarray, nonmember_scores: np.ndarray) -> float:
+    """One-sided two-sample KS p-value of the advantage: members' scores stochastically larger
+    (``scipy.stats.ks_2samp(non_members, members, alternative="greater")``; its D⁺ is the advantage)."""
+    return float(stats.ks_2samp(nonmember_scores, member_scores, alternative="greater").pvalue)
+
+
 def _attack_with_intervals(
     members: np.ndarray, nonmembers: np.ndarray, replicates: int, rng: np.random.Generator
 ) -> dict[str, Any]:
@@ -403,59 +469,100 @@ def close_threshold(own: np.ndarray) -> float:
     return float(np.quantile(own, DCR_QUANTILES[0]))
 
 
+def _copy_figures(copies: CopyCounts, sizes: Mapping[str, int | None]) -> dict[str, Any]:
+    """The exact-copy part of the profile: counts and rates per side (the copy test reads them)."""
+    n_synthetic, n_real, n_holdout = int(sizes["synthetic"]), int(sizes["real"]), sizes["holdout"]
+    figures: dict[str, Any] = {
+        "count": copies.synthetic,
+        "rate": copies.synthetic / n_synthetic,
+        "unique_count": copies.synthetic_unique,
+        "unique_rate": copies.synthetic_unique / n_synthetic,
+        "train_repeats": copies.train_repeats,
+        "train_repeat_rate": copies.train_repeats / n_real,
+        "holdout_count": copies.holdout,
+        "holdout_rate": None,
+        "holdout_unique_count": copies.holdout_unique,
+        "holdout_unique_rate": None,
+        "synthetic_rows": n_synthetic,
+        "holdout_rows": n_holdout,
+        "train_rows": n_real,
+    }
+    if n_holdout and copies.holdout is not None and copies.holdout_unique is not None:
+        figures["holdout_rate"] = copies.holdout / n_holdout
+        figures["holdout_unique_rate"] = copies.holdout_unique / n_holdout
+    return figures
+
+
+def _attack_part(
+    distances: HoldoutDistances, target_codes: np.ndarray, settings: Mapping[str, int], rng: np.random.Generator
+) -> dict[str, Any]:
+    """The membership attack on the first m targets of each sample (``membership_scores``)."""
+    per_side = distances.to_synthetic.size // 2
+    # Members / non-members: the first m of each (already random) sample.
+    m = min(per_side, int(settings["attack_sample"]))
+    attack_rows = np.vstack([target_codes[:m], target_codes[per_side : per_side + m]])
+    (to_reference,), _ = nearest_neighbours(attack_rows, attack_rows, exclude=np.arange(2 * m))
+    to_synthetic = np.r_[distances.to_synthetic[:m], distances.to_synthetic[per_side : per_side + m]]
+    scores = membership_scores(to_synthetic, to_reference)
+    members, nonmembers = scores[:m], scores[m:]
+    attack = _attack_with_intervals(members, nonmembers, int(settings["bootstrap_replicates"]), rng)
+    return {
+        **attack,
+        "members": m,
+        "non_members": m,
+        "balanced_accuracy": (1.0 + attack["advantage"]) / 2.0,
+        "low_fpr": low_fpr_counts(members, nonmembers),
+        "advantage_p_value": advantage_p_value(members, nonmembers),
+    }
+
+
 def privacy_figures(
     *,
     sizes: Mapping[str, int | None],
     encoding_width: int,
-    copies: int,
-    holdout_copies: int | None,
+    copies: CopyCounts,
     distances: HoldoutDistances | RealDistances,
+    target_codes: np.ndarray | None,
     settings: Mapping[str, int],
     rng: np.random.Generator,
 ) -> dict[str, Any]:
     """The privacy profile from engine-neutral statistics (see the module docstring for definitions).
 
-    ``sizes``: rows of ``real``, ``synthetic`` and ``holdout`` (None without one); ``copies`` and
-    ``holdout_copies``: synthetic and holdout rows equal to some training row; ``distances``:
-    ``HoldoutDistances`` with a holdout, else ``RealDistances``; ``rng``: the generator right after
-    ``draw_targets`` (bootstrap draws: attack intervals, then the share interval).
+    ``sizes``: rows of ``real``, ``synthetic`` and ``holdout`` (None without one); ``copies``:
+    ``CopyCounts``; ``distances``: ``HoldoutDistances`` with a holdout, else ``RealDistances``;
+    ``target_codes``: the encoded train then holdout samples (``draw_targets`` order; with a
+    holdout); ``rng``: the generator right after ``draw_targets`` (bootstrap draws: attack
+    intervals, then the share interval).
 
-    Figures: copy rate = copies / n_synthetic; attack on members = − to_synthetic[:m] and
-    non-members = − to_synthetic[per_side : per_side + m]; DCR share = (closer_to_train + ½ tied)
-    / n_synthetic; close_share = close / n_synthetic; score = 1 − advantage with a holdout, else
+    Figures: copy rates = counts / rows of their side; attack scores ``membership_scores`` of the
+    first m targets of each sample; DCR share = (closer_to_train + ½ tied) / n_synthetic;
+    close_share = close / n_synthetic; score = 1 − advantage with a holdout, else
     1 − max(0, close_share − 0.05) / 0.95 (intervals mapped through the same formulas).
+    The verdicts' tests (``expectations.metrics.verdicts.privacy``) read these figures.
     """
     n_synthetic = int(sizes["synthetic"])
     profile: dict[str, Any] = {
         "sample_sizes": dict(sizes),
         "encoding_width": encoding_width,
-        "exact_copies": {
-            "rate": copies / n_synthetic,
-            "holdout_rate": holdout_copies / sizes["holdout"] if holdout_copies is not None else None,
-            "count": copies,
-        },
+        "exact_copies": _copy_figures(copies, sizes),
         "settings": dict(settings),
     }
     replicates = int(settings["bootstrap_replicates"])
     if isinstance(distances, HoldoutDistances):
+        if target_codes is None:
+            raise ValueError("the membership attack needs the target samples' codes")
         per_side = distances.to_synthetic.size // 2
-        # Members / non-members: the first m of each (already random) sample.
-        m = min(per_side, int(settings["attack_sample"]))
-        attack = _attack_with_intervals(
-            -distances.to_synthetic[:m], -distances.to_synthetic[per_side : per_side + m], replicates, rng
-        )
-        profile["attack"] = {
-            **attack,
-            "members": m,
-            "non_members": m,
-            "balanced_accuracy": (1.0 + attack["advantage"]) / 2.0,
-        }
+        attack = _attack_part(distances, target_codes, settings, rng)
+        profile["attack"] = attack
         share, interval = _share_interval(
             (0.0, 0.5, 1.0), (distances.closer_to_holdout, distances.tied, distances.closer_to_train), replicates, rng
         )
         profile["dcr_share"] = {
             "share": share,
             "interval": interval,
+            "closer_to_train": distances.closer_to_train,
+            "tied": distances.tied,
+            "closer_to_holdout": distances.closer_to_holdout,
             "train_rows": per_side,
             "holdout_rows": per_side,
             "synthetic_rows": n_synthetic,
@@ -473,6 +580,7 @@ def privacy_figures(
         "real": _quantiles(distances.own),
         "threshold_p05": close_threshold(distances.own),
         "close_share": close_share,
+        "close_count": distances.close,
         "interval": interval,
         "real_rows": distances.own.size,
         "synthetic_rows": n_synthetic,
@@ -554,12 +662,15 @@ def privacy_profile(
     reference = pd.concat([real[columns], holdout[columns]], ignore_index=True) if with_holdout else real[columns]
     encoder = DistanceEncoder.fit(reference, columns, top_categories)
 
-    train_keys = row_keys(real, columns)
-    copies = exact_copy_count(train_keys, row_keys(synthetic, columns))
-    holdout_copies = exact_copy_count(train_keys, row_keys(holdout, columns)) if with_holdout else None
+    copies = copy_counts(
+        row_keys(real, columns),
+        row_keys(synthetic, columns),
+        row_keys(holdout, columns) if with_holdout else None,
+    )
     synthetic_codes = encoder.transform(synthetic)
     draw = draw_targets(len(real), n_holdout, dcr_sample, rng)
     train_codes = encoder.transform(real.iloc[draw.train])
+    targets = None
     if with_holdout:
         targets = np.vstack([train_codes, encoder.transform(holdout.iloc[draw.holdout])])
         distances: HoldoutDistances | RealDistances = holdout_distances(synthetic_codes, targets, draw.per_side)
@@ -573,8 +684,8 @@ def privacy_profile(
         sizes={"real": len(real), "synthetic": len(synthetic), "holdout": n_holdout},
         encoding_width=encoder.width,
         copies=copies,
-        holdout_copies=holdout_copies,
         distances=distances,
+        target_codes=targets,
         settings=audit_settings(attack_sample, dcr_sample, top_categories, bootstrap_replicates, seed),
         rng=rng,
     )

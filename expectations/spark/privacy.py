@@ -49,6 +49,7 @@ from expectations.metrics.encoding import MISSING_KEY, DistanceEncoder
 from expectations.metrics.errors import AuditDataError
 from expectations.metrics.privacy import (
     DCR_QUANTILES,
+    CopyCounts,
     HoldoutDistances,
     RealDistances,
     audit_settings,
@@ -143,17 +144,34 @@ def _positioned(frames: dict[str, DataFrame]) -> dict[str, tuple[DataFrame, int]
     return result
 
 
-def _copy_counts(train: DataFrame, others: dict[str, DataFrame], keys: Sequence[str]) -> dict[str, int]:
-    """Rows of each ``others`` frame equal on every key to some training row (null-safe: missing = missing)."""
-    tagged = None
-    for side, frame in others.items():
-        part = frame.select(F.lit(side).alias("_side"), *keys)
-        tagged = part if tagged is None else tagged.unionByName(part)
-    left, right = tagged.alias("o"), train.select(*keys).alias("t")
-    condition = [F.col(f"o.{key}").eqNullSafe(F.col(f"t.{key}")) for key in keys]
-    rows = left.join(right, on=condition, how="left_semi").groupBy("_side").agg(F.count(F.lit(1)).alias("n")).collect()
-    found = {row["_side"]: int(row["n"]) for row in rows}
-    return {side: found.get(side, 0) for side in others}
+def _copy_counts(train: DataFrame, others: dict[str, DataFrame], keys: Sequence[str]) -> CopyCounts:
+    """``CopyCounts``: rows of each ``others`` frame equal on every key to some training row, and to
+    one that occurs once in train (null-safe: missing = missing), and the training rows that repeat.
+
+    The training rows are grouped by their keys first (a group-by treats missing as equal), so
+    the join meets each distinct training row once and carries its multiplicity.
+    """
+    grouped = train.select(*keys).groupBy(*keys).agg(F.count(F.lit(1)).alias("_n")).cache()
+    try:
+        (repeats,) = grouped.agg(F.sum(F.when(F.col("_n") > 1, F.col("_n")).otherwise(0)).alias("r")).collect()
+        tagged = None
+        for side, frame in others.items():
+            part = frame.select(F.lit(side).alias("_side"), *keys)
+            tagged = part if tagged is None else tagged.unionByName(part)
+        left, right = tagged.alias("o"), grouped.alias("t")
+        condition = [F.col(f"o.{key}").eqNullSafe(F.col(f"t.{key}")) for key in keys]
+        rows = (
+            left.join(right, on=condition, how="inner")
+            .groupBy("o._side")
+            .agg(F.count(F.lit(1)).alias("n"), F.count(F.when(F.col("t._n") == 1, 1)).alias("unique"))
+            .collect()
+        )
+    finally:
+        grouped.unpersist()
+    found = {row["_side"]: (int(row["n"]), int(row["unique"])) for row in rows}
+    synthetic = found.get("synthetic", (0, 0))
+    holdout = found.get("holdout", (0, 0)) if "holdout" in others else (None, None)
+    return CopyCounts(synthetic[0], synthetic[1], int(repeats["r"] or 0), holdout[0], holdout[1])
 
 
 def _fit_encoder(
@@ -409,9 +427,9 @@ def spark_privacy_profile(
     return privacy_figures(
         sizes={"real": n_real, "synthetic": n_synthetic, "holdout": n_holdout},
         encoding_width=encoder.width,
-        copies=copies["synthetic"],
-        holdout_copies=copies.get("holdout"),
+        copies=copies,
         distances=distances,
+        target_codes=targets if with_holdout else None,
         settings=audit_settings(attack_sample, dcr_sample, top_categories, bootstrap_replicates, seed),
         rng=rng,
     )

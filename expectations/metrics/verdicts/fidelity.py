@@ -1,0 +1,126 @@
+"""Fidelity verdicts: each column, and each column pair, against what real data scores.
+
+A column fails when its TVD (train vs synthetic) exceeds its reference TVD — the mean TVD
+between train and a sample of the synthetic size drawn from the real distribution — by more
+than ``margin``, *and* Pearson's χ² test of train vs synthetic counts rejects at level
+``alpha`` after Holm's adjustment over every column. A pair fails likewise on its loss
+(1 − similarity) against its reference loss, Holm over every pair. The check fails when one
+column (pair) fails, or when a floor on the mean score (``min_score``, 0 = off) is not met.
+Figures come from ``expectations.metrics.fidelity.fidelity_profile``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from expectations.metrics.significance import format_p, holm
+from expectations.metrics.verdicts import Verdict, verdict
+
+
+def _judge_items(
+    items: Sequence[dict[str, Any]], figure: str, reference: str, alpha: float, margin: float
+) -> list[dict[str, Any]]:
+    """Per item: excess over its reference, Holm-adjusted p, and whether it fails."""
+    tested = [i for i, item in enumerate(items) if item.get(figure) is not None and item.get("p_value") is not None]
+    adjusted = holm([items[i]["p_value"] for i in tested])
+    judged = []
+    for i, adjusted_p in zip(tested, adjusted, strict=True):
+        item = items[i]
+        excess = item[figure] - item[reference]
+        judged.append(
+            {
+                "index": i,
+                "excess": excess,
+                "adjusted_p": adjusted_p,
+                "fails": bool(adjusted_p < alpha and excess > margin),
+            }
+        )
+    return judged
+
+
+def _verdict_of(
+    items: Sequence[dict[str, Any]],
+    judged: list[dict[str, Any]],
+    name: Any,
+    what: str,
+    figure_name: str,
+    figure: str,
+    reference: str,
+    score: float | None,
+    alpha: float,
+    margin: float,
+    min_score: float,
+    test: str,
+) -> Verdict:
+    failing = [j for j in judged if j["fails"]]
+    floor_fails = score is not None and min_score > 0 and score < min_score
+    worst = max(failing or judged, key=lambda j: j["excess"], default=None)
+    if worst is None:
+        message = f"no {what} to compare"
+    else:
+        item = items[worst["index"]]
+        message = (
+            f"{what} {name(item)} {figure_name} {item[figure]:.3f} vs {item[reference]:.3f} between real samples of "
+            f"these sizes ({worst['excess']:+.3f}, {format_p(worst['adjusted_p'])} Holm-adjusted)"
+        )
+        if failing:
+            message = f"{len(failing)} of {len(judged)} {what}s worse than real data; worst: {message}"
+        else:
+            message = f"every {what} within {margin:g} of real data or not significant; largest excess: {message}"
+    if floor_fails:
+        message += f"; mean score {score:.3f} below the floor {min_score:g}"
+    return verdict(
+        not failing and not floor_fails,
+        test=test,
+        alpha=alpha,
+        margin=margin,
+        p_value=min((j["adjusted_p"] for j in judged), default=None),
+        observed=None if worst is None else items[worst["index"]][figure],
+        reference=None if worst is None else items[worst["index"]][reference],
+        message=message,
+        failing=[name(items[j["index"]]) for j in failing],
+        judged=[{**j, "name": name(items[j["index"]])} for j in judged],
+    )
+
+
+def column_shapes_verdict(shapes: dict[str, Any], alpha: float, margin: float, min_score: float = 0.0) -> Verdict:
+    """Every column's TVD against its reference TVD (see the module docstring)."""
+    columns = shapes["columns"]
+    judged = _judge_items(columns, "tvd", "reference_tvd", alpha, margin)
+    return _verdict_of(
+        columns,
+        judged,
+        lambda c: f"'{c['column']}'",
+        "column",
+        "TVD",
+        "tvd",
+        "reference_tvd",
+        shapes["score"],
+        alpha,
+        margin,
+        min_score,
+        f"per column: TVD above its reference by more than {margin:g} and Pearson χ² (train vs synthetic counts) "
+        "significant after Holm over the columns",
+    )
+
+
+def pair_trends_verdict(trends: dict[str, Any], alpha: float, margin: float, min_score: float = 0.0) -> Verdict:
+    """Every pair's loss against its reference loss (see the module docstring)."""
+    pairs = trends["pairs"]
+    judged = _judge_items(pairs, "loss", "reference_loss", alpha, margin)
+    return _verdict_of(
+        pairs,
+        judged,
+        lambda p: " × ".join(p["columns"]),
+        "pair",
+        "loss",
+        "loss",
+        "reference_loss",
+        trends["score"],
+        alpha,
+        margin,
+        min_score,
+        f"per pair: loss (1 − similarity) above its reference by more than {margin:g} and significant (χ² on the "
+        "joint cells, or a z-test of the correlation difference) after Holm over the pairs",
+    )

@@ -1,0 +1,163 @@
+"""Privacy verdicts: exact copies beyond the real data's own, membership at low FPR, DCR share.
+
+Each judges a part of ``expectations.metrics.privacy.privacy_profile`` (see its docstring for
+the figures) against the reference real data gives:
+
+- exact copies: the synthetic rows' copy rate against the holdout rows' (the share of fresh
+  real records that equal a training record anyway), one-sided, excess over ``margin``
+  (``excess_rate_p_value``); twice, for copies of any training row and for copies of a training
+  row that is unique in train (natural duplicates are mostly common profiles, copied records
+  mostly unique ones, so the second sees a small leak through a large natural rate), Bonferroni
+  over the two. Without a holdout the reference is the training rows' own repeat rate (a
+  training row against the other n − 1: the leave-one-out split of the real data, matched in
+  size to a synthetic row against n training rows).
+- membership: at each of ``LOW_FPRS``, the empirical ε lower bound ln(TPR_lb / FPR_ub) with
+  Clopper–Pearson bounds must not exceed ``max_epsilon``; and the advantage (max TPR − FPR)
+  must not be both above ``max_advantage`` and significant (one-sided KS). Bonferroni over the
+  K = |LOW_FPRS| + 1 sub-tests: each bound at confidence 1 − α / 2K, the KS test at α / K.
+- DCR share: synthetic rows closer to the train sample than to the holdout sample (ties left
+  out) tested one-sided against ``max_share`` (exact binomial).
+- too-close share (no holdout): synthetic rows within the 5th percentile of the real sample's
+  own neighbour distances, one-sided exact binomial against ``max_share``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scipy import stats
+
+from expectations.metrics.significance import empirical_epsilon, excess_rate_p_value, format_p
+from expectations.metrics.verdicts import Verdict, verdict
+
+
+def _points(value: float) -> str:
+    return f"{100 * value:+.1f} points"
+
+
+def copy_verdict(copies: dict[str, Any], alpha: float, margin: float) -> Verdict:
+    """Exact copies beyond the reference rate (see the module docstring)."""
+    n_synthetic = copies["synthetic_rows"]
+    if copies["holdout_rate"] is not None:
+        n_holdout = copies["holdout_rows"]
+        p_all = excess_rate_p_value(copies["count"], n_synthetic, copies["holdout_count"], n_holdout, margin)
+        p_unique = excess_rate_p_value(
+            copies["unique_count"], n_synthetic, copies["holdout_unique_count"], n_holdout, margin
+        )
+        p_value = min(1.0, 2.0 * min(p_all, p_unique))
+        reference, where = copies["holdout_rate"], "in real data (holdout rows equal to a training row)"
+        unique = (
+            f"; of records unique in train {100 * copies['unique_rate']:.2f}% vs "
+            f"{100 * copies['holdout_unique_rate']:.2f}%"
+        )
+        test = (
+            "one-sided Fisher exact test (Agresti–Caffo z with a margin) of the synthetic vs holdout copy rate, "
+            "all copies and copies of records unique in train, Bonferroni over the two"
+        )
+    else:
+        p_value = excess_rate_p_value(
+            copies["count"], n_synthetic, copies["train_repeats"], copies["train_rows"], margin
+        )
+        reference, where = copies["train_repeat_rate"], "in real data (training rows equal to another training row)"
+        unique = ""
+        test = "one-sided Fisher exact test (Agresti–Caffo z with a margin) of the synthetic copy rate vs train's own"
+    excess = copies["rate"] - reference
+    passes = p_value >= alpha
+    message = (
+        f"copies {100 * copies['rate']:.2f}% of rows vs {100 * reference:.2f}% {where} "
+        f"({_points(excess)}, {format_p(p_value)}){unique}"
+    )
+    return verdict(
+        passes,
+        test=test,
+        alpha=alpha,
+        margin=margin,
+        p_value=p_value,
+        observed=copies["rate"],
+        reference=reference,
+        message=message,
+        excess=excess,
+    )
+
+
+def membership_verdict(attack: dict[str, Any], alpha: float, max_epsilon: float, max_advantage: float) -> Verdict:
+    """TPR at low FPR against FPR (empirical ε) and a significant advantage (see the module docstring)."""
+    levels = attack["low_fpr"]
+    k = len(levels) + 1
+    confidence = 1.0 - alpha / (2 * k)
+    epsilons = {
+        level: empirical_epsilon(c["tp"], attack["members"], c["fp"], attack["non_members"], confidence)
+        for level, c in levels.items()
+    }
+    worst_level = max(epsilons, key=lambda level: epsilons[level])
+    epsilon = epsilons[worst_level]
+    epsilon_fails = epsilon > max_epsilon
+    advantage_fails = attack["advantage"] > max_advantage and attack["advantage_p_value"] < alpha / k
+    counts = levels[worst_level]
+    tpr, fpr = counts["tp"] / attack["members"], counts["fp"] / attack["non_members"]
+    eps_text = "ε lower bound −∞" if epsilon == float("-inf") else f"ε lower bound {epsilon:.2f}"
+    message = (
+        f"TPR {100 * tpr:.1f}% at FPR {100 * fpr:.2f}% (level {float(worst_level):.1%}; {eps_text}, "
+        f"limit {max_epsilon:g}); advantage {attack['advantage']:.3f} (limit {max_advantage:g}, "
+        f"KS {format_p(attack['advantage_p_value'])})"
+    )
+    return verdict(
+        not (epsilon_fails or advantage_fails),
+        test=(
+            "empirical ε = ln(TPR lower / FPR upper Clopper–Pearson bound) at each low FPR, and a one-sided "
+            f"KS test of the advantage; Bonferroni over {k} sub-tests"
+        ),
+        alpha=alpha,
+        margin=max_epsilon,
+        p_value=attack["advantage_p_value"],
+        observed=epsilon,
+        reference=0.0,
+        message=message,
+        epsilons={k_: (None if v == float("-inf") else v) for k_, v in epsilons.items()},
+        epsilon_fails=bool(epsilon_fails),
+        advantage_fails=bool(advantage_fails),
+    )
+
+
+def _share_verdict(
+    count: int, trials: int, share: float, max_share: float, alpha: float, what: str, test: str
+) -> Verdict:
+    p_value = float(stats.binomtest(count, trials, max_share, alternative="greater").pvalue) if trials else 1.0
+    message = f"{what} {share:.3f} vs at most {max_share:g} ({format_p(p_value)})"
+    return verdict(
+        p_value >= alpha,
+        test=test,
+        alpha=alpha,
+        margin=max_share,
+        p_value=p_value,
+        observed=share,
+        reference=max_share,
+        message=message,
+    )
+
+
+def dcr_share_verdict(dcr: dict[str, Any], alpha: float, max_share: float) -> Verdict:
+    """Closer-to-train share against ``max_share``, one-sided exact binomial, ties left out."""
+    trials = dcr["closer_to_train"] + dcr["closer_to_holdout"]
+    return _share_verdict(
+        dcr["closer_to_train"],
+        trials,
+        dcr["share"],
+        max_share,
+        alpha,
+        "closer to training than to holdout:",
+        "one-sided exact binomial test of the closer-to-train share (ties left out) against the limit",
+    )
+
+
+def close_share_verdict(profile: dict[str, Any], alpha: float, max_share: float) -> Verdict:
+    """Too-close share (no holdout) against ``max_share``, one-sided exact binomial."""
+    return _share_verdict(
+        profile["close_count"],
+        profile["synthetic_rows"],
+        profile["close_share"],
+        max_share,
+        alpha,
+        "too close to the real data:",
+        "one-sided exact binomial test of the too-close share against the limit",
+    )
