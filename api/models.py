@@ -92,6 +92,16 @@ class ModuleScores(BaseModel):
     fidelity: float | None
 
 
+class Gate(BaseModel):
+    """What ``success`` was decided from (``auditing.gate``)."""
+
+    fail_on: Literal["critical", "warning"]
+    passed: bool
+    failed_critical: list[str]
+    failed_warning: list[str]
+    checkpoint_success: bool = Field(description="GX's own verdict: false on any failed expectation, warnings too.")
+
+
 class AuditReport(BaseModel):
     """The report of DESIGN §5: the seed's fields, then the extensions (schema in ``auditing/report.schema.json``)."""
 
@@ -100,7 +110,8 @@ class AuditReport(BaseModel):
     overall_score: float | None
     module_scores: ModuleScores
     detailed_findings: dict[Module, ModuleFinding]
-    success: bool
+    success: bool = Field(description="The gate: false on a critical failure (or a warning with fail_on warning).")
+    gate: Gate
     audit_id: str
     data_docs_url: str | None = Field(description="A 15-minute link to the Data Docs validation page.")
 

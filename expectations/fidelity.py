@@ -157,7 +157,7 @@ class ExpectSyntheticColumnShapesToMatchReal(_FidelityExpectation):
         judged = cls._judged(details)
         rows = [
             [c["column"], c["kind"], c["tvd"], interval(c.get("tvd_interval")), c["reference_tvd"]]
-            + _judgement(judged.get(f"'{c['column']}'"))
+            + _judgement(judged.get(c["column"]))
             + [c["ks"]]
             + ([c["holdout_tvd"], c["holdout_ks"]] if with_holdout else [])
             for c in details["columns"]

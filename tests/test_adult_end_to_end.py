@@ -36,16 +36,22 @@ def test_leaky_set_is_high_privacy_risk_with_attack_figures_and_intervals(leaky_
     report, _, exit_code = leaky_run
     assert exit_code == 1 and report["detailed_findings"]["privacy"]["risk_level"] == "high"
     message = report["detailed_findings"]["privacy"]["message"]
-    assert "the seed's 'attack success rate'" in message and "exact copies 50.00% of synthetic rows" in message
+    assert "the seed's 'attack success rate'" in message
+    assert (
+        "copies 50.00% of rows vs 0.14% in real data (holdout rows equal to a training row) (+49.9 points, p < 0.001)"
+        in (message)
+    )
     by_type = {r["type"]: r for r in report["modules"]["privacy"]["expectations"]}
     attack = by_type["expect_synthetic_membership_advantage_to_be_below"]["details"]
     assert attack["intervals"]["auc"][0] > 0.6 and attack["advantage"] > 0.1
+    assert attack["verdict"]["epsilon_fails"] and attack["verdict"]["epsilons"]["0.001"] > 3
     assert report["module_scores"]["privacy"] == pytest.approx(1 - attack["advantage"])
     text = visible_text(rendered_dom(chromium, Path(report["data_docs_url"].removeprefix("file://"))))
     assert "Privacy, membership inference: an attacker holding the synthetic rows" in text
     assert f"Advantage {attack['advantage']:.3f} {interval_text(attack['intervals']['advantage'])}" in text
     assert f"ROC AUC (0.5 = chance) {attack['auc']:.3f} {interval_text(attack['intervals']['auc'])}" in text
     assert "Exact-copy rate 50.00% (16,281 of 32,561 synthetic rows)" in text
+    assert "Fails: copies 50.00% of rows vs 0.14% in real data" in text and "level α = 0.01" in text
 
 
 def test_gc_set_is_low_privacy_risk(adult_run):
@@ -53,7 +59,7 @@ def test_gc_set_is_low_privacy_risk(adult_run):
     assert report["detailed_findings"]["privacy"]["risk_level"] == "low"
     by_type = {r["type"]: r for r in report["modules"]["privacy"]["expectations"]}
     attack = by_type["expect_synthetic_membership_advantage_to_be_below"]["details"]
-    assert attack["intervals"]["advantage"][1] < 0.1
+    assert attack["intervals"]["advantage"][1] < 0.1 and attack["verdict"]["passes"]
     assert by_type["expect_synthetic_exact_copy_rate_to_be_below"]["observed_value"] == 0.0
 
 
@@ -78,7 +84,8 @@ def test_validation_page_shows_the_adult_figures(adult_run, chromium):
     assert f"(noise floor, train vs holdout: {shapes['details']['noise_floor']:.3f})" in text
     capital_gain = next(r for r in shapes["details"]["columns"] if r["column"] == "capital_gain")
     tvd = f"{capital_gain['tvd']:.3f} {interval_text(capital_gain['tvd_interval'])}"
-    assert f"capital_gain numeric {tvd} {capital_gain['ks']:.3f}" in text
+    reference = capital_gain["reference_tvd"]
+    assert f"capital_gain numeric {tvd} {reference:.3f} p < 0.001 worse than real {capital_gain['ks']:.3f}" in text
 
 
 @pytest.mark.parametrize("run", ["adult_run", "leaky_run"])

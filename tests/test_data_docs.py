@@ -13,6 +13,7 @@ import pytest
 from auditing.checkpoint import data_docs_page, open_context, result_dicts, run_checkpoint
 from auditing.engine import run_audit
 from auditing.parameters import AuditParameters
+from expectations.metrics.significance import format_p
 from tests.browser import interval_text, rendered_dom, visible_text
 
 
@@ -24,8 +25,9 @@ def demo_audit(demo, tmp_path_factory):
 def test_validation_page_shows_sentences_figures_and_no_raw_kwargs(demo_audit, chromium):
     text = visible_text(rendered_dom(chromium, demo_audit.data_docs_page))
     assert (
-        "Fidelity, column shapes: each column of the synthetic rows must be distributed as in the real rows, "
-        "with a mean similarity (1 − TVD) of at least 0.800" in text
+        "Fidelity, column shapes: each column of the synthetic rows must be distributed as in the real rows "
+        "up to real data's own noise: no column's TVD may exceed its reference (the TVD a real sample of the "
+        "synthetic size shows) by more than 0.030 with Pearson's χ² significant at level 0.010" in text
     )
     assert "Fidelity, column pair trends: pairs of columns in the synthetic rows must vary together" in text
     shapes, trends = (demo_audit.report["modules"]["fidelity"]["expectations"][i] for i in (0, 1))
@@ -38,9 +40,15 @@ def test_validation_page_shows_sentences_figures_and_no_raw_kwargs(demo_audit, c
         f"Pair-trends score {trends['observed_value']:.3f} (95% interval {trends_interval}) over 21 column pairs"
         in text
     )
-    assert "Column Kind TVD TVD 95% interval KS TVD train–holdout KS train–holdout" in text
+    assert f"Passes: {shapes['details']['verdict']['message']}. Test: per column: TVD above its reference" in text
+    header = "Column Kind TVD TVD 95% interval Reference TVD Holm p Verdict KS TVD train–holdout KS train–holdout"
+    assert header in text
     for row in shapes["details"]["columns"]:
-        assert f"{row['column']} {row['kind']} {row['tvd']:.3f} {interval_text(row['tvd_interval'])}" in text
+        judged = next(j for j in shapes["details"]["verdict"]["judged"] if j["name"] == row["column"])
+        assert (
+            f"{row['column']} {row['kind']} {row['tvd']:.3f} {interval_text(row['tvd_interval'])} "
+            f"{row['reference_tvd']:.3f} {format_p(judged['adjusted_p'])} ok"
+        ) in text
     for raw in ("**kwargs", "expect_synthetic_column_shapes_to_match_real(", "$min_score", "$PARAMETER"):
         assert raw not in text
 
@@ -64,10 +72,14 @@ def test_validation_page_carries_one_vega_lite_chart_per_cell_as_json(demo_audit
 def test_suite_page_renders_unresolved_suite_parameters(demo_audit, chromium):
     site = Path(demo_audit.data_docs_page).parents[4]
     text = visible_text(rendered_dom(chromium, site / "expectations" / "synthetic_data_audit.html"))
-    assert "at least <suite parameter fidelity_min_column_shapes_score>" in text
+    # Every check's sentence names its test, its level and its margin (as suite parameters here).
+    assert "by more than <suite parameter fidelity_column_margin> with Pearson's χ² significant at level" in text
+    assert "level <suite parameter alpha> after Holm over the columns" in text
     assert "on <suite parameter fidelity_n_bins> real-data quantile bins" in text
-    assert "advantage (max TPR − FPR) of at most <suite parameter privacy_max_advantage>" in text
-    assert "at most <suite parameter privacy_max_copy_rate> of the synthetic rows may equal a real row" in text
+    assert "the empirical ε lower bound (TPR's lower over FPR's upper Clopper–Pearson bound) is at most" in text
+    assert "<suite parameter privacy_max_epsilon>" in text
+    assert "not significantly above <suite parameter privacy_max_advantage>" in text
+    assert "no more often than holdout rows do" in text and "<suite parameter privacy_max_copy_excess>" in text
     assert "**kwargs" not in text
 
 

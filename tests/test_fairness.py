@@ -250,11 +250,20 @@ def test_adult_biased_set_is_flagged_for_sex_by_amplification(biased_run, chromi
     sex = next(g for g in amplification["details"]["groupings"] if g["attribute"] == "sex")
     low, high = sex["intervals"]["amplification"]
     assert 0 < low < sex["amplification"] < high and round(sex["amplification"], 3) == 0.036
-    expected = f"bias amplification for sex +{sex['amplification']:.3f} {interval_text([low, high])}"
-    assert expected in finding["message"]
+    assert f"amplification vs real sex +{sex['amplification']:.3f} {interval_text([low, high])}" in finding["message"]
+    female = next(r for r in sex["groups"] if r["group"] == "Female")
+    stated = (
+        f"positive rate of sex = Female {female['synthetic_rate']:.3f} synthetic vs {female['real_rate']:.3f} real "
+        f"({100 * (female['synthetic_rate'] - female['real_rate']):+.1f} points, p < 0.001 Holm-adjusted)"
+    )
+    assert stated in finding["message"] and stated in amplification["details"]["verdict"]["message"]
     page = Path(report["data_docs_url"].removeprefix("file://"))
     text = visible_text(rendered_dom(chromium, page))
-    assert "Fairness, bias amplification: for each of sex, race (and their combinations)" in text
+    assert (
+        "Fairness, outcomes and bias amplification: for each group of each of sex, race (and their combinations)"
+        in text
+    )
+    assert f"Fails: {amplification['details']['verdict']['message']}. Test: per group: two-sided test" in text
     assert f"sex {sex['amplification']:+.3f} {interval_text([low, high])}" in text
     assert "Grouping Group Rows real Rows synthetic Rate real Rate synthetic" in text
     female = next(r for r in sex["groups"] if r["group"] == "Female")
@@ -263,12 +272,17 @@ def test_adult_biased_set_is_flagged_for_sex_by_amplification(biased_run, chromi
     assert "positive rate, real vs synthetic" in html  # the rates chart's spec
 
 
-def test_adult_gc_set_passes_amplification_for_sex(adult_dir, tmp_path):
+def test_adult_gc_set_narrows_the_gap_by_distorting_womens_outcomes(adult_dir, tmp_path):
     report, _ = _adult_fairness(adult_dir, "synthetic_gc", tmp_path)
     amplification = {r["type"]: r for r in report["modules"]["fairness"]["expectations"]}[AMPLIFICATION]
-    assert "sex" not in amplification["details"]["groupings_over"] and amplification["success"] is True
     sex = next(g for g in amplification["details"]["groupings"] if g["attribute"] == "sex")
-    assert sex["amplification"] < 0  # the copula narrowed the real gap (Female rate 0.197 vs 0.109 in train)
+    assert sex["amplification"] < 0  # the copula narrowed the real gap ...
+    female = next(r for r in sex["groups"] if r["group"] == "Female")
+    assert female["real_rate"] == pytest.approx(0.109, abs=5e-4) and female["synthetic_rate"] > 0.19
+    # ... by nearly doubling women's positive rate: their outcomes are distorted, which fails.
+    assert "sex" in amplification["details"]["groupings_over"] and amplification["success"] is False
+    tests = amplification["details"]["verdict"]["tests"]
+    assert any(t["grouping"] == "sex" and t["group"] == "Female" and t["fails"] for t in tests)
 
 
 def test_profile_errors_are_named(adult):

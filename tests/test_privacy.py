@@ -87,10 +87,12 @@ def test_distances_are_invariant_to_column_order(people):
 def test_one_differing_category_weighs_as_much_as_a_full_numeric_range():
     frame = pd.DataFrame({"x": np.arange(1_000.0), "c": ["a"] * 999 + ["b"]})
     codes = DistanceEncoder.fit(frame, ["x", "c"]).transform(frame).astype(np.float64)
-    numeric_gap = np.linalg.norm(codes[0] - codes[998])  # the real minimum and (almost) maximum
+    numeric_gap = np.linalg.norm(codes[9] - codes[989])  # q01 and q99 of x: the two ends of its range
     category_gap = np.linalg.norm(codes[998, 2:] - codes[999, 2:])  # columns 0-1: x and its missing flag
     assert category_gap == pytest.approx(1.0, abs=1e-6)
-    assert numeric_gap == pytest.approx(0.998, abs=1e-6)  # mid-ranks 0.0005 and 0.9985
+    assert numeric_gap == pytest.approx(1.0, abs=1e-6)  # order statistics of rank 10 and 990: x = 9, 989
+    # Linear inside the range: one unit moves a code by 1 / 980, wherever it is.
+    assert codes[501, 0] - codes[500, 0] == pytest.approx(1 / 980, abs=1e-6)
     beyond = DistanceEncoder.fit(frame, ["x", "c"]).transform(pd.DataFrame({"x": [-5.0, 5_000.0], "c": ["a", "z"]}))
     assert beyond[:, 0].tolist() == [0.0, 1.0]  # outside the real range: the ends
 

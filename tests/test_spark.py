@@ -119,8 +119,8 @@ def test_spark_report_equals_pandas_report(audits: dict[str, Any]) -> None:
             continue
         actual = spark_leaves[path]
         sampled = any(path.startswith(p) for p in _SPARK_BLOCK_INTERVALS) and "interval" in path
-        if sampled or path.endswith("/message") and "/fidelity" in path:
-            continue  # fidelity intervals: below
+        if sampled or path.endswith("/message") and "/fidelity" in path or _from_bootstrap_se(path, audits["pandas"]):
+            continue  # fidelity intervals and the correlation pairs' tests: below
         if isinstance(expected, float) and isinstance(actual, (int, float)):
             assert actual == pytest.approx(expected, abs=1e-9), path
         else:
@@ -130,6 +130,44 @@ def test_spark_report_equals_pandas_report(audits: dict[str, Any]) -> None:
     assert (
         audits["spark"]["success"] is False and audits["spark"]["detailed_findings"]["fairness"]["risk_level"] == "high"
     )
+
+
+_PAIR_VERDICT = "/modules/fidelity/expectations[1]/details/verdict/"
+
+
+def _correlation_pairs(report: dict[str, Any]) -> set[str]:
+    pairs = report["modules"]["fidelity"]["expectations"][1]["details"]["pairs"]
+    return {str(p["columns"]) for p in pairs if p["metric"] == "correlation"}
+
+
+def _from_bootstrap_se(path: str, report: dict[str, Any]) -> bool:
+    """Figures a correlation pair's test derives from its bootstrap SE, which each engine draws itself.
+
+    The pair verdict's ``passes`` and ``failing`` must still be equal.
+    """
+    if path.startswith(_PAIR_VERDICT):
+        return not (path.endswith("/passes") or "/failing[" in path)
+    in_pair = path.startswith("/modules/fidelity/expectations[1]/details/pairs[")
+    return (
+        in_pair
+        and path.endswith(("/reference_loss", "/p_value"))
+        and any(f"pairs[{name}]" in path for name in _correlation_pairs(report))
+    )
+
+
+def test_spark_correlation_pair_tests_agree_within_sampling_error(audits: dict[str, Any]) -> None:
+    """The correlation pairs' references come from each engine's own bootstrap SE: within 25%."""
+    pairs = {
+        engine: {
+            str(p["columns"]): p for p in audits[engine]["modules"]["fidelity"]["expectations"][1]["details"]["pairs"]
+        }
+        for engine in ("pandas", "spark")
+    }
+    names = _correlation_pairs(audits["pandas"])
+    assert len(names) >= 10
+    for name in names:
+        expected, actual = pairs["pandas"][name]["reference_loss"], pairs["spark"][name]["reference_loss"]
+        assert actual == pytest.approx(expected, rel=0.25), name
 
 
 def test_spark_fidelity_intervals_agree_within_sampling_error(audits: dict[str, Any]) -> None:

@@ -61,7 +61,7 @@ def _verdict_of(
     else:
         item = items[worst["index"]]
         message = (
-            f"{what} {name(item)} {figure_name} {item[figure]:.3f} vs {item[reference]:.3f} between real samples of "
+            f"{what} '{name(item)}' {figure_name} {item[figure]:.3f} vs {item[reference]:.3f} between real samples of "
             f"these sizes ({worst['excess']:+.3f}, {format_p(worst['adjusted_p'])} Holm-adjusted)"
         )
         if failing:
@@ -79,8 +79,12 @@ def _verdict_of(
         observed=None if worst is None else items[worst["index"]][figure],
         reference=None if worst is None else items[worst["index"]][reference],
         message=message,
-        failing=[name(items[j["index"]]) for j in failing],
-        judged=[{**j, "name": name(items[j["index"]])} for j in judged],
+        # Sorted by name: engines may order items that tie on their figure differently.
+        failing=sorted(name(items[j["index"]]) for j in failing),
+        judged=sorted(
+            ({"name": name(items[j["index"]]), **{k: v for k, v in j.items() if k != "index"}} for j in judged),
+            key=lambda j: j["name"],
+        ),
     )
 
 
@@ -91,7 +95,7 @@ def column_shapes_verdict(shapes: dict[str, Any], alpha: float, margin: float, m
     return _verdict_of(
         columns,
         judged,
-        lambda c: f"'{c['column']}'",
+        lambda c: c["column"],
         "column",
         "TVD",
         "tvd",
