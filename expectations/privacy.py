@@ -65,8 +65,10 @@ class _PrivacyExpectation(AuditExpectation):
     audit_module: ClassVar[str] = "privacy"
     #: The figure of its profile part the expectation judges, and why the part can be absent.
     observed: ClassVar[str] = ""
-    #: Every threshold kwarg of the check (``limit`` first, the one the sentence names).
+    #: Every threshold kwarg of the check (``limit`` first, the one the sentence names), in the
+    #: order ``judge`` (from ``expectations.metrics.verdicts.privacy``) takes them after ``alpha``.
     limits: ClassVar[Tuple[str, ...]] = ()
+    judge: ClassVar[Any] = None
     sentence_kwargs: ClassVar[Tuple[str, ...]] = (
         "synthetic_label",
         "real_label",
@@ -101,8 +103,8 @@ class _PrivacyExpectation(AuditExpectation):
         return self._judge(metrics, part[self.observed], judged["passes"], verdict=judged)
 
     def _verdict(self, part: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
-        """The check's test on its profile part (``expectations.metrics.verdicts.privacy``)."""
-        raise NotImplementedError
+        """The check's test on its profile part: ``judge(part, alpha, *limits)``."""
+        return type(self).judge(part, float(kwargs["alpha"]), *(float(kwargs[name]) for name in self.limits))
 
     def _judge(self, metrics: dict[str, Any], observed: Any, passes: bool, **extra: Any) -> dict[str, Any]:
         profile = metrics[PRIVACY_PROFILE]
@@ -135,6 +137,7 @@ class ExpectSyntheticExactCopyRateToBeBelow(_PrivacyExpectation):
     part: ClassVar[str] = "exact_copies"
     limit: ClassVar[str] = "max_copy_excess"
     limits: ClassVar[Tuple[str, ...]] = ("max_copy_excess",)
+    judge: ClassVar[Any] = staticmethod(copy_verdict)
     max_copy_excess: Union[float, SuiteParameterDict] = pydantic.Field(
         0.0, description="Copy-rate excess over the reference's that is tolerated (0: any significant excess fails)."
     )
@@ -153,8 +156,6 @@ class ExpectSyntheticExactCopyRateToBeBelow(_PrivacyExpectation):
         "of records unique in training (rows by $source_column)."
     )
 
-    def _verdict(self, part: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
-        return copy_verdict(part, float(kwargs["alpha"]), float(kwargs["max_copy_excess"]))
 
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
@@ -185,6 +186,7 @@ class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
     part: ClassVar[str] = "attack"
     limit: ClassVar[str] = "max_epsilon"
     limits: ClassVar[Tuple[str, ...]] = ("max_epsilon", "max_advantage")
+    judge: ClassVar[Any] = staticmethod(membership_verdict)
     max_epsilon: Union[float, SuiteParameterDict] = pydantic.Field(
         0.0, description="Highest passing empirical ε lower bound at a low FPR (0: TPR may not beat FPR)."
     )
@@ -208,11 +210,6 @@ class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
         "not significantly above $max_advantage; level $alpha over the sub-tests ($real_label rows are "
         "members, $holdout_label rows non-members, up to $attack_sample each; rows by $source_column)."
     )
-
-    def _verdict(self, part: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
-        return membership_verdict(
-            part, float(kwargs["alpha"]), float(kwargs["max_epsilon"]), float(kwargs["max_advantage"])
-        )
 
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
@@ -253,6 +250,7 @@ class ExpectSyntheticDcrShareToBeBelow(_PrivacyExpectation):
     part: ClassVar[str] = "dcr_share"
     limit: ClassVar[str] = "max_dcr_share"
     limits: ClassVar[Tuple[str, ...]] = ("max_dcr_share",)
+    judge: ClassVar[Any] = staticmethod(dcr_share_verdict)
     max_dcr_share: Union[float, SuiteParameterDict] = pydantic.Field(
         0.52, description="Highest passing closer-to-train share (tested one-sided)."
     )
@@ -271,8 +269,6 @@ class ExpectSyntheticDcrShareToBeBelow(_PrivacyExpectation):
         "$source_column)."
     )
 
-    def _verdict(self, part: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
-        return dcr_share_verdict(part, float(kwargs["alpha"]), float(kwargs["max_dcr_share"]))
 
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
@@ -302,6 +298,7 @@ class ExpectSyntheticRowsNotCloserThanRealNeighbours(_PrivacyExpectation):
     part: ClassVar[str] = "dcr_profile"
     limit: ClassVar[str] = "max_close_share"
     limits: ClassVar[Tuple[str, ...]] = ("max_close_share",)
+    judge: ClassVar[Any] = staticmethod(close_share_verdict)
     max_close_share: Union[float, SuiteParameterDict] = pydantic.Field(
         0.1, description="Highest passing too-close share (tested one-sided)."
     )
@@ -319,8 +316,6 @@ class ExpectSyntheticRowsNotCloserThanRealNeighbours(_PrivacyExpectation):
         "(one-sided exact binomial, level $alpha; rows by $source_column)."
     )
 
-    def _verdict(self, part: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
-        return close_share_verdict(part, float(kwargs["alpha"]), float(kwargs["max_close_share"]))
 
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:

@@ -12,6 +12,7 @@ Figures come from ``expectations.metrics.fidelity.fidelity_profile``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from expectations.metrics.significance import format_p, holm
@@ -39,50 +40,77 @@ def _judge_items(
     return judged
 
 
-def _verdict_of(
-    items: Sequence[dict[str, Any]],
-    judged: list[dict[str, Any]],
-    name: Any,
-    what: str,
-    figure_name: str,
-    figure: str,
-    reference: str,
-    score: float | None,
-    alpha: float,
-    margin: float,
-    min_score: float,
-    test: str,
+@dataclass(frozen=True)
+class _Items:
+    """What a fidelity check judges: the profile list, how an item is named, its figure and reference."""
+
+    key: str
+    what: str
+    figure: str
+    reference: str
+    test: str
+
+    def name(self, item: dict[str, Any]) -> str:
+        value = item[self.key]
+        return " × ".join(value) if isinstance(value, (list, tuple)) else str(value)
+
+
+_COLUMNS = _Items(
+    "column",
+    "column",
+    "tvd",
+    "reference_tvd",
+    "per column: TVD above its reference by more than {margin:g} and Pearson χ² (train vs synthetic counts) "
+    "significant after Holm over the columns",
+)
+_PAIRS = _Items(
+    "columns",
+    "pair",
+    "loss",
+    "reference_loss",
+    "per pair: loss (1 − similarity) above its reference by more than {margin:g} and significant (χ² on the "
+    "joint cells, or a z-test of the correlation difference) after Holm over the pairs",
+)
+
+
+def _part_verdict(
+    part: dict[str, Any], kind: _Items, listed: str, alpha: float, margin: float, min_score: float
 ) -> Verdict:
+    """The verdict of a part's items (columns or pairs) and of its optional mean-score floor."""
+    items, score = part[listed], part["score"]
+    judged = _judge_items(items, kind.figure, kind.reference, alpha, margin)
     failing = [j for j in judged if j["fails"]]
     floor_fails = score is not None and min_score > 0 and score < min_score
     worst = max(failing or judged, key=lambda j: j["excess"], default=None)
     if worst is None:
-        message = f"no {what} to compare"
+        message = f"no {kind.what} to compare"
     else:
         item = items[worst["index"]]
+        figure_name = "TVD" if kind.figure == "tvd" else kind.figure
         message = (
-            f"{what} '{name(item)}' {figure_name} {item[figure]:.3f} vs {item[reference]:.3f} between real samples of "
-            f"these sizes ({worst['excess']:+.3f}, {format_p(worst['adjusted_p'])} Holm-adjusted)"
+            f"{kind.what} '{kind.name(item)}' {figure_name} {item[kind.figure]:.3f} vs {item[kind.reference]:.3f} "
+            f"between real samples of these sizes ({worst['excess']:+.3f}, {format_p(worst['adjusted_p'])} "
+            "Holm-adjusted)"
         )
         if failing:
-            message = f"{len(failing)} of {len(judged)} {what}s worse than real data; worst: {message}"
+            message = f"{len(failing)} of {len(judged)} {kind.what}s worse than real data; worst: {message}"
         else:
-            message = f"every {what} within {margin:g} of real data or not significant; largest excess: {message}"
+            message = f"every {kind.what} within {margin:g} of real data or not significant; largest excess: {message}"
     if floor_fails:
         message += f"; mean score {score:.3f} below the floor {min_score:g}"
     return verdict(
         not failing and not floor_fails,
-        test=test,
+        test=kind.test.format(margin=margin),
         alpha=alpha,
         margin=margin,
         p_value=min((j["adjusted_p"] for j in judged), default=None),
-        observed=None if worst is None else items[worst["index"]][figure],
-        reference=None if worst is None else items[worst["index"]][reference],
+        observed=None if worst is None else items[worst["index"]][kind.figure],
+        reference=None if worst is None else items[worst["index"]][kind.reference],
         message=message,
         # Sorted by name: engines may order items that tie on their figure differently.
-        failing=sorted(name(items[j["index"]]) for j in failing),
+        failing=sorted(kind.name(items[j["index"]]) for j in failing),
         judged=sorted(
-            ({"name": name(items[j["index"]]), **{k: v for k, v in j.items() if k != "index"}} for j in judged),
+            ({"name": kind.name(items[j["index"]]), **{k: v for k, v in j.items() if k != "index"}} for j in judged),
             key=lambda j: j["name"],
         ),
     )
@@ -90,41 +118,9 @@ def _verdict_of(
 
 def column_shapes_verdict(shapes: dict[str, Any], alpha: float, margin: float, min_score: float = 0.0) -> Verdict:
     """Every column's TVD against its reference TVD (see the module docstring)."""
-    columns = shapes["columns"]
-    judged = _judge_items(columns, "tvd", "reference_tvd", alpha, margin)
-    return _verdict_of(
-        columns,
-        judged,
-        lambda c: c["column"],
-        "column",
-        "TVD",
-        "tvd",
-        "reference_tvd",
-        shapes["score"],
-        alpha,
-        margin,
-        min_score,
-        f"per column: TVD above its reference by more than {margin:g} and Pearson χ² (train vs synthetic counts) "
-        "significant after Holm over the columns",
-    )
+    return _part_verdict(shapes, _COLUMNS, "columns", alpha, margin, min_score)
 
 
 def pair_trends_verdict(trends: dict[str, Any], alpha: float, margin: float, min_score: float = 0.0) -> Verdict:
     """Every pair's loss against its reference loss (see the module docstring)."""
-    pairs = trends["pairs"]
-    judged = _judge_items(pairs, "loss", "reference_loss", alpha, margin)
-    return _verdict_of(
-        pairs,
-        judged,
-        lambda p: " × ".join(p["columns"]),
-        "pair",
-        "loss",
-        "loss",
-        "reference_loss",
-        trends["score"],
-        alpha,
-        margin,
-        min_score,
-        f"per pair: loss (1 − similarity) above its reference by more than {margin:g} and significant (χ² on the "
-        "joint cells, or a z-test of the correlation difference) after Holm over the pairs",
-    )
+    return _part_verdict(trends, _PAIRS, "pairs", alpha, margin, min_score)
