@@ -644,9 +644,16 @@ def _worker_init() -> None:
     """Open this process's GX context once (the pool's initializer)."""
     global _CONTEXT
     if _CONTEXT is None:
+        import atexit
+        import shutil
+        import tempfile
+
         from auditing.checkpoint import open_context
 
-        _CONTEXT = open_context()
+        # GX stores validation results even without actions: keep them out of the project's gx/.
+        scratch = tempfile.mkdtemp(prefix="synth-audit-calibration-")
+        atexit.register(shutil.rmtree, scratch, True)
+        _CONTEXT = open_context(Path(scratch))
 
 
 def _gate_failed_types(report: Mapping[str, Any]) -> list[str]:
@@ -817,9 +824,13 @@ def run_calibration(
     """
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     started = time.perf_counter()
+    versions = _versions()  # of the code the workers import, so taken before they start
     info = {name: dataset_info(name, train_rows) for name in datasets}
     tasks = build_tasks(datasets, seed_list, defects, train_rows, strengths)
     records = run_tasks(tasks, workers=workers, progress=progress)
+    head_at_end = _versions()["git_head"]
+    if head_at_end != versions["git_head"]:
+        versions["git_head_at_end"] = head_at_end
     return {
         "protocol": {
             "seeds": seed_list,
@@ -831,7 +842,7 @@ def run_calibration(
             "defects": {name: asdict(d) for name, d in DEFECTS.items()},
         },
         "datasets": info,
-        "versions": _versions(),
+        "versions": versions,
         "elapsed_seconds": time.perf_counter() - started,
         "results": records,
         "summary": summarise(records),
@@ -855,6 +866,17 @@ class Rate:
     def rate(self) -> float | None:
         return self.hits / self.n if self.n else None
 
+    def interval(self, level: float = 0.95) -> tuple[float, float] | None:
+        """The exact (Clopper-Pearson) ``level`` interval of the rate, or None without audits."""
+        if not self.n:
+            return None
+        from scipy.stats import beta
+
+        tail = (1 - level) / 2
+        low = 0.0 if self.hits == 0 else float(beta.ppf(tail, self.hits, self.n - self.hits + 1))
+        high = 1.0 if self.hits == self.n else float(beta.ppf(1 - tail, self.hits + 1, self.n - self.hits))
+        return low, high
+
     def __str__(self) -> str:
         text = f"{self.hits}/{self.n} ({100 * self.hits / self.n:.0f}%)" if self.n else "n/a"
         return text + (f", {self.errors} error{'s' if self.errors > 1 else ''}" if self.errors else "")
@@ -873,10 +895,11 @@ class CellSummary:
     modules: dict[str, Rate] = field(default_factory=lambda: {m: Rate() for m in MODULES})
     seconds: list[float] = field(default_factory=list)
     warnings: dict[str, int] = field(default_factory=dict)
+    gate_types: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         def rate(r: Rate) -> dict[str, Any]:
-            return {"hits": r.hits, "n": r.n, "errors": r.errors, "rate": r.rate}
+            return {"hits": r.hits, "n": r.n, "errors": r.errors, "rate": r.rate, "interval_95": r.interval()}
 
         return {
             "dataset": self.dataset,
@@ -886,6 +909,7 @@ class CellSummary:
             "gate_failed": rate(self.gate),
             "detected_without_false_alarm": rate(self.without_false_alarm) if self.defect != "fresh" else None,
             "modules_failed_gate": {m: rate(r) for m, r in self.modules.items()},
+            "expectations_failed_gate": dict(sorted(self.gate_types.items())),
             "failed_expectations_any_severity": dict(sorted(self.warnings.items())),
             "seconds": _time_summary(self.seconds),
         }
@@ -922,6 +946,8 @@ def summarise_cells(records: Sequence[Mapping[str, Any]]) -> list[CellSummary]:
             rate.hits += module in r.get("modules_failed_gate", [])
         for kind in r.get("failed_any", []):
             cell.warnings[kind] = cell.warnings.get(kind, 0) + 1
+        for kind in set(r.get("gate_failed", [])):
+            cell.gate_types[kind] = cell.gate_types.get(kind, 0) + 1
         if r.get("seconds") is not None:
             cell.seconds.append(r["seconds"])
         false_alarm = fresh_failed.get((r["dataset"], r["seed"]))
@@ -973,10 +999,11 @@ def render_tables(calibration: Mapping[str, Any]) -> str:
         "",
         "## False alarms (synthetic = a fresh sample of the population)",
         "",
-        "Share of seeds on which the gate failed (a module: one of its expectations failed the gate).",
+        "Share of seeds on which the gate failed (a module: one of its expectations failed the gate); "
+        "95% CI: exact (Clopper-Pearson) interval of the gate's false-alarm rate.",
         "",
-        "| dataset | train / holdout / fresh | gate | privacy | fairness | fidelity |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| dataset | train / holdout / fresh | gate | gate 95% CI | privacy | fairness | fidelity |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for cell in cells:
         if cell.defect != "fresh":
@@ -984,8 +1011,7 @@ def render_tables(calibration: Mapping[str, Any]) -> str:
         split = datasets[cell.dataset]["split"]
         lines.append(
             f"| {cell.dataset} | {split['train']:,} / {split['holdout']:,} / {split['fresh']:,} | {cell.gate} | "
-            + " | ".join(str(cell.modules[m]) for m in MODULES)
-            + " |"
+            f"{_interval_text(cell.gate)} | " + " | ".join(str(cell.modules[m]) for m in MODULES) + " |"
         )
     lines += [
         "",
@@ -1038,6 +1064,11 @@ def render_tables(calibration: Mapping[str, Any]) -> str:
         for r in errors:
             lines.append(f"- {r['dataset']} seed {r['seed']} {r['defect']} {r['strength_label']}: {r['error']}")
     return "\n".join(lines) + "\n"
+
+
+def _interval_text(rate: Rate) -> str:
+    bounds = rate.interval()
+    return "n/a" if bounds is None else f"{100 * bounds[0]:.0f}%-{100 * bounds[1]:.0f}%"
 
 
 def _strength_rank(defect: str, strength: float) -> int:

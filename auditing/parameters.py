@@ -43,7 +43,7 @@ class AuditParameters:
     fairness_intersection: bool = True
     fairness_max_dpd: float = 0.1
     fairness_max_amplification: float = 0.03
-    fairness_max_rate_change: float = 0.02
+    fairness_max_rate_change: float = 0.0
     fairness_max_share_ratio: float = REPRESENTATION_BAND
     bootstrap_replicates: int = 200
     weights: dict[str, float] = field(default_factory=lambda: dict.fromkeys(MODULES, 1.0))

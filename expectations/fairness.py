@@ -278,7 +278,7 @@ class ExpectSyntheticBiasAmplificationToBeBelow(_FairnessExpectation):
         0.03, description="Widening of the real data's widest gap that is tolerated."
     )
     max_rate_change: Union[float, SuiteParameterDict] = pydantic.Field(
-        0.02, description="Change of a group's positive rate that is tolerated."
+        0.0, description="Change of a group's positive rate that is tolerated (0: any significant change fails)."
     )
     _unit = pydantic.validator("max_amplification", "max_rate_change", allow_reuse=True)(unit_interval)
 

@@ -156,7 +156,6 @@ class ExpectSyntheticExactCopyRateToBeBelow(_PrivacyExpectation):
         "of records unique in training (rows by $source_column)."
     )
 
-
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
         copies = details["exact_copies"]
@@ -269,7 +268,6 @@ class ExpectSyntheticDcrShareToBeBelow(_PrivacyExpectation):
         "$source_column)."
     )
 
-
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
         return _verdict_block(
@@ -315,7 +313,6 @@ class ExpectSyntheticRowsNotCloserThanRealNeighbours(_PrivacyExpectation):
         "the closest 5% of real rows lie to one another must not be significantly above $max_close_share "
         "(one-sided exact binomial, level $alpha; rows by $source_column)."
     )
-
 
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:

@@ -142,8 +142,8 @@ def test_membership_verdict_sees_five_percent_of_records_singled_out():
 
 def test_a_dropped_group_is_judged_even_below_the_minimum_size():
     rows = [
-        {"group": "a", "real_size": 1800, "real_share": 0.9, "synthetic_size": 990, "synthetic_share": 990 / 1010},
-        {"group": "b", "real_size": 200, "real_share": 0.1, "synthetic_size": 20, "synthetic_share": 20 / 1010},
+        {"group": "a", "pooled_size": 1800, "pooled_share": 0.9, "synthetic_size": 990, "synthetic_share": 990 / 1010},
+        {"group": "b", "pooled_size": 200, "pooled_share": 0.1, "synthetic_size": 20, "synthetic_share": 20 / 1010},
     ]
     judged = representation_verdict([{"attribute": "g", "groups": rows}], 0.01, 1.25, 30)
     assert not judged["passes"] and judged["failing"] == ["g"]

@@ -301,6 +301,30 @@ def _grouping_figures(
     return figures, draws
 
 
+def _add_pooled(figures: dict[str, Any], holdout: np.ndarray | None, min_group_size: int) -> None:
+    """Per group the reference the tests compare the synthetic rows with: train ∪ holdout.
+
+    A fresh real sample estimates the population better than train alone, so the tests gain
+    power; the holdout joins a group only when both its train and holdout parts reach
+    ``min_group_size`` (so no small part's outcomes can be told apart). ``pooled_size``,
+    ``pooled_positives`` (with a target and a large real group), ``pooled_share``, ``pooled_rate``.
+    """
+    rows = figures["groups"]
+    for g, row in enumerate(rows):
+        real_size = row.get("real_size") or 0
+        extra = holdout[0][g] if holdout is not None else 0
+        joins = holdout is not None and real_size >= max(min_group_size, 1) and extra >= max(min_group_size, 1)
+        row["pooled_size"] = int(real_size + (extra if joins else 0))
+        if row.get("real_positives") is not None:
+            row["pooled_positives"] = int(row["real_positives"] + (holdout[1][g] if joins else 0))
+            row["pooled_rate"] = row["pooled_positives"] / row["pooled_size"]
+        else:
+            row["pooled_positives"] = row["pooled_rate"] = None
+    total = sum(row["pooled_size"] for row in rows)
+    for row in rows:
+        row["pooled_share"] = row["pooled_size"] / total if total else 0.0
+
+
 def _representation_flag(synthetic_share: float, real_share: float, large: bool) -> str:
     """``absent`` / ``new`` / ``under`` / ``over`` / ``ok``; small real groups are not judged (``small``)."""
     if real_share == 0:
@@ -333,8 +357,10 @@ def fairness_profile(
 
     Parameters
     ----------
-    real, synthetic : the generator's training data (optional) and its output. The holdout is
-        not used: amplification is measured against what the generator was trained on.
+    real, synthetic : the generator's training data (optional) and its output; every figure
+        compares the synthetic rows with the training rows.
+    holdout : real rows the generator never saw; they join the training rows only in the
+        reference the verdicts' tests use (``pooled_*`` per group, see ``_add_pooled``).
     columns : accepted for a uniform signature; the attributes and the target are named below.
     protected_attributes : columns whose groups are compared; none: the module does not run.
     target, positive_label : the outcome column and its positive value; without a target only
@@ -367,7 +393,27 @@ def fairness_profile(
         side: cell_counts(cells.codes[side], outcomes[side] if outcomes else None, len(cells.cells)) for side in frames
     }
     sizes["target_missing"] = {side: int(np.isnan(o).sum()) for side, o in outcomes.items()} if outcomes else None
-    return fairness_from_cells(cells.cells, counts, settings, sizes)
+    reference = None
+    if real is not None and holdout is not None and len(holdout) and set(attributes) <= set(holdout.columns):
+        reference = _holdout_counts(cells, holdout, attributes, target, positive_label)
+    return fairness_from_cells(cells.cells, counts, settings, sizes, reference)
+
+
+def _holdout_counts(
+    cells: GroupCells, holdout: pd.DataFrame, attributes: list[str], target: str | None, positive_label: Any
+) -> np.ndarray | None:
+    """(2, cells) counts of the holdout rows on the real and synthetic rows' cells (other cells left out).
+
+    None when the holdout has no target column: the tests then use the training rows alone.
+    """
+    if target is not None and target not in holdout.columns:
+        return None
+    index = {tuple(row): i for i, row in enumerate(cells.cells.itertuples(index=False, name=None))}
+    labels = _group_labels(holdout[attributes])
+    codes = np.array([index.get(row, -1) for row in labels.itertuples(index=False, name=None)], dtype=np.int64)
+    outcome = positive_outcomes(holdout[target], positive_label) if target is not None else None
+    seen = codes >= 0
+    return cell_counts(codes[seen], outcome[seen] if outcome is not None else None, len(cells.cells))
 
 
 def fairness_settings(
@@ -404,13 +450,18 @@ def fairness_not_run(settings: dict[str, Any], sizes: dict[str, Any]) -> dict[st
 
 
 def fairness_from_cells(
-    cells: pd.DataFrame, counts: dict[str, np.ndarray], settings: dict[str, Any], sizes: dict[str, Any]
+    cells: pd.DataFrame,
+    counts: dict[str, np.ndarray],
+    settings: dict[str, Any],
+    sizes: dict[str, Any],
+    holdout: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The fairness profile (see ``fairness_profile``) from counts per cell, on any engine.
 
     ``cells`` holds one row per observed combination of the protected values (text, sorted by
     value); ``counts`` maps side → (2, cells) rows of known outcome and positives per cell
-    (``cell_counts``); ``settings`` and ``sizes`` are reported as they are.
+    (``cell_counts``); ``holdout``: the holdout's (2, cells) counts, which only the reference of
+    the tests uses (``pooled_*``); ``settings`` and ``sizes`` are reported as they are.
     """
     attributes = settings["protected_attributes"]
     target = settings["target"]
@@ -436,6 +487,7 @@ def fairness_from_cells(
             settings["min_group_size"],
             target is not None,
         )
+        _add_pooled(figures, holdout @ matrix if holdout is not None else None, settings["min_group_size"])
         groupings.append(figures)
         if len(grouping) == 1:
             single_draws.append((figures, draws))

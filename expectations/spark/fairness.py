@@ -95,8 +95,11 @@ def spark_fairness_profile(
     if not attributes:
         return fairness_not_run(settings, {side: _count(frame) for side, frame in frames.items()})
     spark_check_fairness_inputs(frames, attributes, target, positive_label)
+    with_holdout = real is not None and holdout is not None and set(attributes) <= set(holdout.columns)
+    if with_holdout and target is not None and target not in holdout.columns:
+        with_holdout = False
     tables = {}
-    for side, frame in frames.items():
+    for side, frame in {**frames, **({"holdout": holdout} if with_holdout else {})}.items():
         outcome = spark_positive_outcomes(frame, target, positive_label) if target else F.lit(None).cast("double")
         groups = [_group_label(a).alias(f"_g{i}") for i, a in enumerate(attributes)]
         labelled = frame.select(*groups, outcome.alias(_OUTCOME))
@@ -104,6 +107,7 @@ def spark_fairness_profile(
         tables[side] = labelled.groupBy(*keys, _OUTCOME).agg(F.count(F.lit(1)).alias("rows")).toPandas()
 
     group_columns = [f"_g{i}" for i in range(len(attributes))]
+    holdout_table = tables.pop("holdout", None)
     combined = pd.concat(tables.values(), ignore_index=True)[group_columns].drop_duplicates()
     # Cells sorted by their values, as GroupCells.of sorts them.
     cells = combined.sort_values(group_columns).reset_index(drop=True)
@@ -111,8 +115,15 @@ def spark_fairness_profile(
     index = {tuple(row): i for i, row in enumerate(cells.itertuples(index=False, name=None))}
 
     counts, sizes, target_missing = {}, {}, {}
-    for side, table in tables.items():
-        codes = np.array([index[tuple(row)] for row in table[group_columns].itertuples(index=False, name=None)])
+    sides = {**tables, **({"holdout": holdout_table} if holdout_table is not None else {})}
+    for side, table in sides.items():
+        # Holdout cells that neither real nor synthetic rows have are left out, as on pandas.
+        codes = np.array(
+            [index.get(tuple(row), -1) for row in table[group_columns].itertuples(index=False, name=None)],
+            dtype=np.int64,
+        )
+        table = table[codes >= 0]
+        codes = codes[codes >= 0]
         rows = table["rows"].to_numpy(np.float64)
         outcome = table[_OUTCOME].to_numpy(np.float64, na_value=np.nan)
         known = ~np.isnan(outcome) if target else np.ones(len(table), bool)
@@ -125,9 +136,11 @@ def spark_fairness_profile(
         counts[side] = np.vstack([cell_rows, cell_positives])
         sizes[side] = int(rows.sum())
         target_missing[side] = int(rows[~known].sum())
+    reference = counts.pop("holdout", None)
+    target_missing.pop("holdout", None)
     sample_sizes: dict[str, Any] = {"real": sizes.get("real"), "synthetic": sizes["synthetic"]}
     sample_sizes["target_missing"] = target_missing if target else None
-    return fairness_from_cells(cells, counts, settings, sample_sizes)
+    return fairness_from_cells(cells, counts, settings, sample_sizes, reference)
 
 
 def _count(frame: DataFrame) -> int:

@@ -5,6 +5,8 @@ Groups are judged one by one, so that the max − min of noisy small-group rates
 - parity (information, a warning at most): the synthetic demographic parity difference against
   ``max_dpd``, with the real data's own DPD beside it. A generator that copies a biased
   population faithfully inherits its gap; that is worth knowing, not the generator's fault.
+- the real reference is train ∪ holdout where the holdout is there (``pooled_*`` of the profile:
+  a fresh real sample estimates the population better than train alone).
 - amplification (outcomes distorted): per group of at least ``min_group_size`` rows on both
   sides, the synthetic positive rate against the real one, two-sided, beyond ``max_rate_change``
   (``rate_change_p_value``); and per grouping the gap between the groups with the highest and
@@ -33,7 +35,7 @@ def _groups_with_rates(grouping: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         row
         for row in grouping["groups"]
-        if row["eligible"] and row.get("real_positives") is not None and row.get("synthetic_positives") is not None
+        if row["eligible"] and row.get("pooled_positives") is not None and row.get("synthetic_positives") is not None
     ]
 
 
@@ -41,15 +43,15 @@ def _gap_test(rows: list[dict[str, Any]], margin: float) -> tuple[float, float, 
     """(widening, p-value, high group, low group) of the real data's widest gap, or None."""
     if len(rows) < 2:
         return None
-    high = max(rows, key=lambda r: (r["real_rate"], r["group"]))
-    low = min(rows, key=lambda r: (r["real_rate"], r["group"]))
+    high = max(rows, key=lambda r: (r["pooled_rate"], r["group"]))
+    low = min(rows, key=lambda r: (r["pooled_rate"], r["group"]))
     if high is low:
         return None
-    widening = (high["synthetic_rate"] - low["synthetic_rate"]) - (high["real_rate"] - low["real_rate"])
+    widening = (high["synthetic_rate"] - low["synthetic_rate"]) - (high["pooled_rate"] - low["pooled_rate"])
     variance = sum(
         r[f"{side}_rate"] * (1 - r[f"{side}_rate"]) / r[f"{side}_size"]
         for r in (high, low)
-        for side in ("real", "synthetic")
+        for side in ("pooled", "synthetic")
     )
     se = float(np.sqrt(variance))
     p_value = float(stats.norm.sf((widening - margin) / se)) if se > 0 else float(widening <= margin)
@@ -103,11 +105,11 @@ def amplification_verdict(
             p_value = rate_change_p_value(
                 row["synthetic_positives"],
                 row["synthetic_size"],
-                row["real_positives"],
-                row["real_size"],
+                row["pooled_positives"],
+                row["pooled_size"],
                 max_rate_change,
             )
-            change = row["synthetic_rate"] - row["real_rate"]
+            change = row["synthetic_rate"] - row["pooled_rate"]
             tests.append(
                 {
                     "grouping": g["attribute"],
@@ -116,7 +118,7 @@ def amplification_verdict(
                     "change": change,
                     "p_value": p_value,
                     "text": f"positive rate of {g['attribute']} = {row['group']} {row['synthetic_rate']:.3f} synthetic "
-                    f"vs {row['real_rate']:.3f} real ({100 * change:+.1f} points",
+                    f"vs {row['pooled_rate']:.3f} real ({100 * change:+.1f} points",
                 }
             )
         gap = _gap_test(rows, max_amplification)
@@ -152,13 +154,13 @@ def representation_verdict(
     tests: list[dict[str, Any]] = []
     for g in groupings:
         rows = g["groups"]
-        n_real = sum(r.get("real_size") or 0 for r in rows)
+        n_real = sum(r["pooled_size"] for r in rows)
         n_synthetic = sum(r["synthetic_size"] for r in rows)
         for row in rows:
-            real_size = row.get("real_size") or 0
-            if real_size < min_group_size or row.get("real_share", 0) * n_synthetic < min_group_size:
+            real_size = row["pooled_size"]
+            if real_size < min_group_size or row["pooled_share"] * n_synthetic < min_group_size:
                 continue
-            ratio = row["synthetic_share"] / row["real_share"]
+            ratio = row["synthetic_share"] / row["pooled_share"]
             tests.append(
                 {
                     "grouping": g["attribute"],
@@ -167,7 +169,7 @@ def representation_verdict(
                     "change": ratio,
                     "p_value": log_ratio_p_value(row["synthetic_size"], n_synthetic, real_size, n_real, 1 / band, band),
                     "text": f"{g['attribute']} = {row['group']} makes up {100 * row['synthetic_share']:.1f}% of "
-                    f"synthetic rows vs {100 * row['real_share']:.1f}% of real (ratio {ratio:.2f}",
+                    f"synthetic rows vs {100 * row['pooled_share']:.1f}% of real (ratio {ratio:.2f}",
                 }
             )
     tests, failing = _family(tests, alpha)
