@@ -63,14 +63,14 @@ def _add_threshold_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="SCORE",
-        help="lowest passing column-shapes score (default 0.8)",
+        help="optional floor on the mean column-shapes score (default off: the per-column test decides)",
     )
     parser.add_argument(
         "--min-pair-trends",
         type=float,
         default=None,
         metavar="SCORE",
-        help="lowest passing pair-trends score (default 0.7)",
+        help="optional floor on the mean pair-trends score (default off: the per-pair test decides)",
     )
     parser.add_argument(
         "--fail-on",

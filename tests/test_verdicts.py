@@ -21,7 +21,7 @@ from expectations.metrics.significance import (
     log_ratio_p_value,
 )
 from expectations.metrics.verdicts.fairness import representation_verdict
-from expectations.metrics.verdicts.privacy import copy_verdict, membership_verdict
+from expectations.metrics.verdicts.privacy import copy_verdict, detectable_leak, membership_verdict
 
 
 @pytest.mark.parametrize(("k", "n"), [(0, 50), (3, 50), (25, 50), (50, 50), (7, 1000)])
@@ -161,3 +161,25 @@ def test_the_gate_fails_on_critical_by_default_and_on_warnings_in_strict_mode():
     assert not gate_verdict(errored)["passed"]
     with pytest.raises(ValueError, match="fail_on must be one of critical, warning"):
         gate_verdict(results, "info")
+
+
+def test_the_detectable_leak_is_found_with_about_95_percent_power():
+    n, unique_share, base, alpha = 1000, 0.8, 0.05, 0.01
+    copies = {
+        **_copies(0, 0, 0, int(base * n), n),
+        "train_rows": 2 * n,
+        "train_repeats": int((1 - unique_share) * 2 * n),
+    }
+    leak = detectable_leak(copies, alpha)
+    rng = np.random.default_rng(7)
+
+    def found(share: float) -> float:
+        hits = 0
+        for _ in range(400):
+            held = rng.binomial(n, base)
+            synthetic = rng.binomial(n, base + share * (unique_share - base))
+            hits += min(1.0, 2 * excess_rate_p_value(synthetic, n, held, n)) < alpha
+        return hits / 400
+
+    assert 0.9 <= found(leak) <= 1.0
+    assert found(leak / 2) < 0.8  # a leak half that size is mostly missed: the figure is not loose
