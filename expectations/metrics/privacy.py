@@ -4,7 +4,9 @@ Pure numpy/pandas; no Great Expectations or pyspark import. Definitions (DESIGN 
 ``reference/anchors.md`` §12):
 
 - exact-copy rate: share of synthetic rows equal, on every audit column, to some training row
-  (missing equals missing); beside it the same share for holdout rows (real data repeat naturally).
+  (missing equals missing); beside it the same share for holdout rows (real data repeat
+  naturally), both also for copies of training rows that occur once in train, and the training
+  rows that repeat another (``CopyCounts``).
 - nearest-neighbour distances on the shared encoding (``expectations.metrics.encoding``), exact
   Euclidean distances from one pass over all synthetic rows (``nearest_neighbours``).
 - target samples: with a holdout, ``per_side = min(n_train, n_holdout, dcr_sample)`` rows drawn
@@ -13,10 +15,12 @@ Pure numpy/pandas; no Great Expectations or pyspark import. Definitions (DESIGN 
   numbers the rows the same way draws the same rows.
 - membership inference (black box, distance attack): ``m = min(per_side, attack_sample)``
   members, the first m rows of the train sample, and m non-members, the first m of the holdout
-  sample; score = − distance to the closest synthetic row. ROC AUC (0.5 = chance), advantage =
-  max over thresholds of TPR − FPR (Yeom et al. 2018; best-threshold balanced accuracy =
-  (1 + advantage) / 2) and TPR at 1% and 0.1% FPR (Carlini et al. 2022), each with a stratified
-  bootstrap 95% interval.
+  sample; score = −(d_syn + ε) / (d_ref + ε), the distance to the closest synthetic row over the
+  distance to the closest other of the 2m targets (``membership_scores``). ROC AUC (0.5 =
+  chance), advantage = max over thresholds of TPR − FPR (Yeom et al. 2018; best-threshold
+  balanced accuracy = (1 + advantage) / 2) and TPR at 1% and 0.1% FPR (Carlini et al. 2022), each
+  with a stratified bootstrap 95% interval; the true and false positives at those FPRs and the
+  advantage's one-sided KS p-value, which the verdict reads.
 - DCR share: share of synthetic rows closer to the train sample than to the holdout sample,
   ties counting half; 0.5 is ideal (as SDMetrics ``DCROverfittingProtection``'s p, but on one
   shared encoding).
