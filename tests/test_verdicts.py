@@ -4,6 +4,7 @@ and each verdict's level and power on data whose truth is known."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
@@ -183,3 +184,28 @@ def test_the_detectable_leak_is_found_with_about_95_percent_power():
 
     assert 0.9 <= found(leak) <= 1.0
     assert found(leak / 2) < 0.8  # a leak half that size is mostly missed: the figure is not loose
+
+
+def test_values_off_a_discrete_columns_grid_fail_the_column_and_fresh_ones_do_not():
+    from expectations.metrics.fidelity import GRID_MAX_VALUES, fidelity_profile, grid_counts
+    from expectations.metrics.verdicts.fidelity import OFF_GRID, column_shapes_verdict
+
+    rng = np.random.default_rng(5)
+
+    def people(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"children": rng.integers(0, 6, n).astype(float), "income": rng.normal(50, 10, n)})
+
+    train, holdout, fresh = people(2000), people(1000), people(1000)
+    nudged = fresh.copy()
+    nudged.loc[:99, "children"] *= 1.001  # 10% of rows a hair off the grid: a near-copy's signature
+    expected = {"values": 6, "train_singles": 0, "train_present": 2000}
+    grid = grid_counts({"real": train["children"].to_numpy(), "synthetic": nudged["children"].to_numpy()})
+    zeros = int((nudged.loc[:99, "children"] == 0).sum())  # 0 × 1.001 is still on the grid
+    assert grid == {**expected, "synthetic_off": 100 - zeros, "synthetic_present": 1000}
+    assert grid_counts({"real": train["income"].to_numpy()}) is None  # continuous: more than 50 values
+    assert GRID_MAX_VALUES == 50
+    for synthetic, fails in ((fresh, False), (nudged, True)):
+        shapes = fidelity_profile(train, synthetic, holdout, bootstrap_replicates=0)["column_shapes"]
+        judged = column_shapes_verdict(shapes, 0.01, 0.03)
+        assert judged["passes"] is not fails
+        assert (OFF_GRID.format(column="children") in judged["failing"]) is fails

@@ -16,7 +16,9 @@ Pure pandas/numpy; no Great Expectations import. Definitions (DESIGN §4 "Fideli
   from the real distribution (train ∪ holdout counts), and ``p_value``, Pearson's χ² test of
   train vs synthetic counts (sparse levels merged); per pair its ``loss`` (1 − similarity), its
   ``reference_loss`` and a ``p_value`` (χ² on the joint cells, or a z-test of Δρ with its
-  bootstrap standard error), see ``_pair_test``.
+  bootstrap standard error), see ``_pair_test``; per numeric column on a grid (at most
+  ``GRID_MAX_VALUES`` distinct training values) ``off_grid``: the share of synthetic values that
+  are none of train's values against the holdout's share, with a one-sided Fisher p-value.
 - intervals: 95% percentile bootstrap intervals of every TVD, pair similarity and score, from
   ``bootstrap_replicates`` replicates that resample real and synthetic rows (in random blocks,
   see ``expectations.metrics.bootstrap``), centred on the figure. They show sampling
@@ -41,9 +43,12 @@ from expectations.metrics.bootstrap import BlockResampler, centred_intervals, pe
 from expectations.metrics.distributions import CodedColumn, code_column, ks_statistic, tvd_from_counts
 from expectations.metrics.errors import AuditDataError
 from expectations.metrics.pairs import contingency_similarity, correlation_similarity, joint_codes, pearson
-from expectations.metrics.significance import expected_null_tvd, homogeneity_p_value
+from expectations.metrics.significance import excess_rate_p_value, expected_null_tvd, homogeneity_p_value
 
 REAL, SYNTHETIC, HOLDOUT = "real", "synthetic", "holdout"
+#: A numeric column whose training values take at most this many distinct values lies on a grid
+#: (ages in years, counts, codes): a synthetic value off that grid is a value real data never has.
+GRID_MAX_VALUES = 50
 #: Second seed word of the reference figures' generator (the first is the audit seed).
 REFERENCE_STREAM = 1
 
@@ -73,6 +78,7 @@ class ColumnStats:
     ks: dict[str, float | None]
     missing_code: int | None
     block_counts: dict[str, np.ndarray] | None = None
+    grid: dict[str, int] | None = None
 
     def missing_share(self, side: str) -> float:
         """Share of ``side``'s rows that are missing in this column."""
@@ -100,6 +106,27 @@ class PairStats:
     block_values: dict[str, np.ndarray] | None = None
 
 
+def grid_counts(values: dict[str, np.ndarray]) -> dict[str, int] | None:
+    """Off-grid counts of a numeric column (None when train has more than ``GRID_MAX_VALUES`` values).
+
+    ``values``: side → float values (NaN missing). Returns ``values`` (train's distinct values),
+    ``train_singles`` (training values that occur once: off the grid of the other training rows,
+    the reference without a holdout), ``train_present``, and per other side ``{side}_off`` (values
+    not among train's) and ``{side}_present``.
+    """
+    train = values[REAL][~np.isnan(values[REAL])]
+    distinct, counts = np.unique(train, return_counts=True)
+    if not 0 < distinct.size <= GRID_MAX_VALUES:
+        return None
+    grid = {"values": int(distinct.size), "train_singles": int((counts == 1).sum()), "train_present": int(train.size)}
+    for side, side_values in values.items():
+        if side != REAL:
+            present = side_values[~np.isnan(side_values)]
+            grid[f"{side}_off"] = int((~np.isin(present, distinct)).sum())
+            grid[f"{side}_present"] = int(present.size)
+    return grid
+
+
 def _column_stats(column: CodedColumn, sides: Sequence[str], resamplers: Resamplers | None) -> ColumnStats:
     """Level counts, KS and block counts of one pandas-coded column."""
     ks = {
@@ -113,7 +140,8 @@ def _column_stats(column: CodedColumn, sides: Sequence[str], resamplers: Resampl
         else None
     )
     counts = {side: column.counts(side) for side in sides}
-    return ColumnStats(column.name, column.kind, column.levels, counts, ks, column.missing_code, blocks)
+    grid = grid_counts({side: column.numeric[side] for side in sides}) if column.numeric else None
+    return ColumnStats(column.name, column.kind, column.levels, counts, ks, column.missing_code, blocks, grid)
 
 
 def _pearson_terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -194,6 +222,22 @@ def _shape_test(column: ColumnStats, rng: np.random.Generator) -> dict[str, floa
     return {
         "reference_tvd": expected_null_tvd(_real_pool(column.counts), n_real, n_synthetic, rng),
         "p_value": homogeneity_p_value(column.counts[REAL], column.counts[SYNTHETIC]),
+    }
+
+
+def _grid_test(grid: dict[str, int]) -> dict[str, Any]:
+    """Share of synthetic values off train's grid against the holdout's share (without a holdout:
+    the training values that occur once), one-sided Fisher exact test."""
+    n_synthetic = grid["synthetic_present"]
+    if f"{HOLDOUT}_present" in grid:
+        off_reference, n_reference = grid[f"{HOLDOUT}_off"], grid[f"{HOLDOUT}_present"]
+    else:
+        off_reference, n_reference = grid["train_singles"], grid["train_present"]
+    return {
+        "values": grid["values"],
+        "share": grid["synthetic_off"] / n_synthetic if n_synthetic else 0.0,
+        "reference_share": off_reference / n_reference if n_reference else 0.0,
+        "p_value": excess_rate_p_value(grid["synthetic_off"], n_synthetic, off_reference, n_reference),
     }
 
 
@@ -403,6 +447,8 @@ def fidelity_from_stats(
         row["missing_real"] = column.missing_share(REAL)
         row["missing_synthetic"] = column.missing_share(SYNTHETIC)
         row.update(_shape_test(column, reference_rng))
+        if column.grid is not None:
+            row["off_grid"] = _grid_test(column.grid)
         shape_rows.append(row)
         if weights and column.block_counts:
             shape_replicates.append(tvd_rows(*(weights[s] @ column.block_counts[s] for s in (REAL, SYNTHETIC))))

@@ -37,6 +37,7 @@ from pyspark.sql import functions as F
 from expectations.metrics.bootstrap import block_weights
 from expectations.metrics.distributions import MISSING_LEVEL, bin_codes, bin_labels, quantile_edges_from, quantile_ranks
 from expectations.metrics.fidelity import (
+    GRID_MAX_VALUES,
     HOLDOUT,
     REAL,
     SYNTHETIC,
@@ -85,6 +86,10 @@ def _value_tables(
             *[F.first(f"n_{s}").alias(f"n_{s}") for s in present_sides],
             *[F.max(F.abs(share(REAL) - share(o))).alias(f"ks_{o}") for o in others],
             (F.sum(F.col("v") * total) / F.sum(total)).alias("mean"),
+            # The grid of training values (grid_counts): how many, the singles, the others' values off it.
+            F.sum((F.col(REAL) > 0).cast("long")).alias("grid_values"),
+            F.sum((F.col(REAL) == 1).cast("long")).alias("grid_singles"),
+            *[F.sum(F.when(F.col(REAL) == 0, F.col(o)).otherwise(0)).alias(f"off_{o}") for o in others],
         )
         .collect()
     )
@@ -95,7 +100,13 @@ def _value_tables(
         present = {s: int(row[f"n_{s}"] or 0) for s in present_sides}
         # As ks_statistic: undefined when either side has no value.
         ks = {o: float(row[f"ks_{o}"]) if present[REAL] and present[o] else None for o in others}
-        summary[row["c"]] = {"present": present, "ks": ks, "mean": float(row["mean"])}
+        grid = None
+        if 0 < int(row["grid_values"]) <= GRID_MAX_VALUES:
+            grid = {"values": int(row["grid_values"]), "train_singles": int(row["grid_singles"])}
+            grid["train_present"] = present[REAL]
+            for o in others:
+                grid[f"{o}_off"], grid[f"{o}_present"] = int(row[f"off_{o}"] or 0), present[o]
+        summary[row["c"]] = {"present": present, "ks": ks, "mean": float(row["mean"]), "grid": grid}
     return table, summary
 
 
@@ -328,7 +339,8 @@ def spark_fidelity_profile(
         labels = [*bin_labels(edges[i][1]), MISSING_LEVEL] if i in edges else [*categories[i], MISSING_LEVEL]
         counts, per_block = by_side(level_counts[i], n_levels[i])
         ks = summary[i]["ks"] if i in summary else {}
-        column_stats.append(ColumnStats(name, kinds[name], labels, counts, ks, n_levels[i] - 1, per_block))
+        grid = summary[i].get("grid") if i in summary else None
+        column_stats.append(ColumnStats(name, kinds[name], labels, counts, ks, n_levels[i] - 1, per_block, grid))
 
     by_pair: dict[tuple[str, str], PairStats] = {}
     cells = part(_CELLS, len(plan.pairs), plan.cell_stride)

@@ -4,7 +4,11 @@ A column fails when its TVD (train vs synthetic) exceeds its reference TVD — t
 between train and a sample of the synthetic size drawn from the real distribution — by more
 than ``margin``, *and* Pearson's χ² test of train vs synthetic counts rejects at level
 ``alpha`` after Holm's adjustment over every column. A pair fails likewise on its loss
-(1 − similarity) against its reference loss, Holm over every pair. The check fails when one
+(1 − similarity) against its reference loss, Holm over every pair. A numeric column whose
+training values lie on a grid (at most 50 distinct values: ages in years, counts, codes) also
+fails when its share of synthetic values off that grid exceeds the holdout's (without a
+holdout: training values that occur once) by more than ``margin``, one-sided Fisher, in the
+same Holm family as the columns' TVD tests. The check fails when one
 column (pair) fails, or when a floor on the mean score (``min_score``, 0 = off) is not met.
 Figures come from ``expectations.metrics.fidelity.fidelity_profile``.
 """
@@ -61,7 +65,8 @@ _COLUMNS = _Items(
     "tvd",
     "reference_tvd",
     "per column: TVD above its reference by more than {margin:g} and Pearson χ² (train vs synthetic counts) "
-    "significant after Holm over the columns",
+    "significant; for a numeric column of at most 50 training values, the share of synthetic values off "
+    "that grid above the holdout's by more than {margin:g} (one-sided Fisher); Holm over all",
 )
 _PAIRS = _Items(
     "columns",
@@ -86,11 +91,11 @@ def _part_verdict(
         message = f"no {kind.what} to compare"
     else:
         item = items[worst["index"]]
-        figure_name = "TVD" if kind.figure == "tvd" else kind.figure
+        figure_name = item.get("figure_name") or ("TVD" if kind.figure == "tvd" else kind.figure)
         message = (
             f"{kind.what} '{kind.name(item)}' {figure_name} {item[kind.figure]:.3f} vs {item[kind.reference]:.3f} "
-            f"between real samples of these sizes ({worst['excess']:+.3f}, {format_p(worst['adjusted_p'])} "
-            "Holm-adjusted)"
+            f"{item.get('reference_name', 'between real samples of these sizes')} ({worst['excess']:+.3f}, "
+            f"{format_p(worst['adjusted_p'])} Holm-adjusted)"
         )
         if failing:
             message = f"{len(failing)} of {len(judged)} {kind.what}s worse than real data; worst: {message}"
@@ -116,9 +121,28 @@ def _part_verdict(
     )
 
 
+#: How an off-grid sub-test is named among the columns.
+OFF_GRID = "{column} (values off the real grid)"
+
+
 def column_shapes_verdict(shapes: dict[str, Any], alpha: float, margin: float, min_score: float = 0.0) -> Verdict:
-    """Every column's TVD against its reference TVD (see the module docstring)."""
-    return _part_verdict(shapes, _COLUMNS, "columns", alpha, margin, min_score)
+    """Every column's TVD against its reference TVD and, for a numeric column on a grid, its share
+    of values off the training values' grid against the holdout's (see the module docstring)."""
+    grid_items = [
+        {
+            "column": OFF_GRID.format(column=c["column"]),
+            "tvd": c["off_grid"]["share"],
+            "reference_tvd": c["off_grid"]["reference_share"],
+            "p_value": c["off_grid"]["p_value"],
+            "figure_name": "off-grid share",
+            "reference_name": "in real data",
+        }
+        for c in shapes["columns"]
+        if c.get("off_grid")
+    ]
+    return _part_verdict(
+        {**shapes, "columns": [*shapes["columns"], *grid_items]}, _COLUMNS, "columns", alpha, margin, min_score
+    )
 
 
 def pair_trends_verdict(trends: dict[str, Any], alpha: float, margin: float, min_score: float = 0.0) -> Verdict:
