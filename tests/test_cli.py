@@ -62,7 +62,7 @@ def test_failing_audit_exits_1_and_json_flag_prints_the_report(demo_files, tmp_p
     assert report["success"] is False
     assert report["detailed_findings"]["fidelity"]["risk_level"] == "high"
     assert (
-        "column shapes (critical): 7 of 7 columns worse than real data"
+        "column shapes (critical): 8 of 8 column tests worse than real data"
         in report["detailed_findings"]["fidelity"]["message"]
     )
     assert report == json.loads((tmp_path / "report.json").read_text())

@@ -98,7 +98,7 @@ def _part_verdict(
             f"{format_p(worst['adjusted_p'])} Holm-adjusted)"
         )
         if failing:
-            message = f"{len(failing)} of {len(judged)} {kind.what}s worse than real data; worst: {message}"
+            message = f"{len(failing)} of {len(judged)} {kind.what} tests worse than real data; worst: {message}"
         else:
             message = f"every {kind.what} within {margin:g} of real data or not significant; largest excess: {message}"
     if floor_fails:
