@@ -289,3 +289,20 @@ def test_profile_errors_are_named(adult):
     with pytest.raises(AuditDataError, match="'income' has 1 value"):
         frame = adult["train"].head(50).assign(income=">50K")
         fairness_profile(frame, frame, protected_attributes=["sex"], target="income", positive_label=">50K")
+
+
+def test_the_tests_reference_pools_train_and_holdout_per_group(demo):
+    """``pooled_*`` (what the verdicts compare with) against a direct count of train ∪ holdout."""
+    real, holdout, synthetic = demo["real"], demo["holdout"], demo["good"]
+    profile = fairness_profile(
+        real, synthetic, holdout, protected_attributes=["sex", "region"], target="outcome", positive_label="yes"
+    )
+    both = pd.concat([real, holdout])
+    for grouping in profile["groupings"][:2]:  # the single attributes
+        (attribute,) = grouping["attributes"]
+        for row in grouping["groups"]:
+            rows = both[both[attribute] == row["group"]]
+            assert row["pooled_size"] == len(rows) and row["pooled_positives"] == int((rows["outcome"] == "yes").sum())
+            assert row["pooled_share"] == pytest.approx(len(rows) / len(both), abs=1e-12)
+    without = fairness_profile(real, synthetic, protected_attributes=["sex"], target="outcome", positive_label="yes")
+    assert all(r["pooled_size"] == r["real_size"] for r in without["groupings"][0]["groups"])

@@ -15,11 +15,13 @@ from expectations.metrics.privacy import LOW_FPRS, advantage_p_value, low_fpr_co
 from expectations.metrics.significance import (
     MIN_EXPECTED,
     clopper_pearson,
+    empirical_epsilon,
     excess_rate_p_value,
     expected_null_tvd,
     holm,
     homogeneity_p_value,
     log_ratio_p_value,
+    rate_change_p_value,
 )
 from expectations.metrics.verdicts.fairness import representation_verdict
 from expectations.metrics.verdicts.privacy import copy_verdict, detectable_leak, membership_verdict
@@ -75,11 +77,37 @@ def test_expected_null_tvd_equals_the_multinomial_mean():
 
 
 def test_log_ratio_is_not_significant_inside_the_band_and_is_outside_it():
-    assert (
-        log_ratio_p_value(100, 1000, 200, 2000, 0.8, 1.25) == 1.0
-        or log_ratio_p_value(100, 1000, 200, 2000, 0.8, 1.25) > 0.5
-    )
+    assert log_ratio_p_value(100, 1000, 200, 2000, 0.8, 1.25) > 0.5
     assert log_ratio_p_value(20, 1000, 200, 2000, 0.8, 1.25) < 1e-6
+
+
+def test_log_ratio_equals_the_delta_method_formula():
+    s1, s0 = 20.5 / 1000.5, 200.5 / 2000.5
+    se = np.sqrt((1 - s1) / 20.5 + (1 - s0) / 200.5)
+    z = (np.log(0.8) - (np.log(s1) - np.log(s0))) / se
+    assert log_ratio_p_value(20, 1000, 200, 2000, 0.8, 1.25) == pytest.approx(2 * stats.norm.sf(z), rel=1e-12)
+
+
+def test_rate_change_is_twice_the_smaller_one_sided_fisher_p():
+    down = stats.fisher_exact([[10, 90], [30, 70]], alternative="less").pvalue
+    assert rate_change_p_value(10, 100, 30, 100, 0.0) == pytest.approx(2 * down, rel=1e-12)
+
+
+def test_low_fpr_counts_and_epsilon_equal_a_direct_computation():
+    rng = np.random.default_rng(11)
+    members, nonmembers = rng.normal(0.3, 1, 2000), rng.normal(0, 1, 2000)
+    counts = low_fpr_counts(members, nonmembers)
+    for level in LOW_FPRS:
+        # Direct: every threshold t (score ≥ t is "member"); the best TPR among FPR ≤ level.
+        thresholds = np.unique(np.r_[members, nonmembers])
+        fp = np.array([(nonmembers >= t).sum() for t in thresholds])
+        tp = np.array([(members >= t).sum() for t in thresholds])
+        allowed = fp <= level * nonmembers.size
+        assert counts[f"{level:g}"] == {"tp": int(tp[allowed].max()), "fp": int(fp[allowed][np.argmax(tp[allowed])])}
+        c = counts[f"{level:g}"]
+        tpr_low = stats.beta.ppf(0.01, c["tp"], 2000 - c["tp"] + 1)
+        fpr_high = stats.beta.ppf(0.99, c["fp"] + 1, 2000 - c["fp"])
+        assert empirical_epsilon(c["tp"], 2000, c["fp"], 2000, 0.99) == pytest.approx(np.log(tpr_low / fpr_high))
 
 
 def _copies(count, unique, holdout, holdout_unique, n=1000):

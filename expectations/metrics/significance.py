@@ -69,9 +69,11 @@ def excess_rate_p_value(k1: int, n1: int, k0: int, n0: int, margin: float = 0.0)
 
 
 def rate_change_p_value(k1: int, n1: int, k0: int, n0: int, margin: float) -> float:
-    """Two-sided version of ``excess_rate_p_value``: H1 |p1 − p0| > margin, tested in the observed
-    direction (the larger of the two one-sided p-values is never the smaller one, so twice the
-    smaller one-sided p, capped at 1)."""
+    """Two-sided version of ``excess_rate_p_value``: H1 |p1 − p0| > margin.
+
+    Twice the smaller of the two one-sided p-values (rate 1 above rate 0, and below it: the same
+    test on the negatives), capped at 1.
+    """
     up = excess_rate_p_value(k1, n1, k0, n0, margin)
     down = excess_rate_p_value(n1 - k1, n1, n0 - k0, n0, margin)
     return float(min(1.0, 2.0 * min(up, down)))

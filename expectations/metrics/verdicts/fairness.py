@@ -157,8 +157,8 @@ def representation_verdict(
         n_real = sum(r["pooled_size"] for r in rows)
         n_synthetic = sum(r["synthetic_size"] for r in rows)
         for row in rows:
-            real_size = row["pooled_size"]
-            if real_size < min_group_size or row["pooled_share"] * n_synthetic < min_group_size:
+            reference_size = row["pooled_size"]
+            if reference_size < min_group_size or row["pooled_share"] * n_synthetic < min_group_size:
                 continue
             ratio = row["synthetic_share"] / row["pooled_share"]
             tests.append(
@@ -167,7 +167,9 @@ def representation_verdict(
                     "kind": "share",
                     "group": row["group"],
                     "change": ratio,
-                    "p_value": log_ratio_p_value(row["synthetic_size"], n_synthetic, real_size, n_real, 1 / band, band),
+                    "p_value": log_ratio_p_value(
+                        row["synthetic_size"], n_synthetic, reference_size, n_real, 1 / band, band
+                    ),
                     "text": f"{g['attribute']} = {row['group']} makes up {100 * row['synthetic_share']:.1f}% of "
                     f"synthetic rows vs {100 * row['pooled_share']:.1f}% of real (ratio {ratio:.2f}",
                 }
