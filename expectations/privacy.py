@@ -130,7 +130,10 @@ class ExpectSyntheticExactCopyRateToBeBelow(_PrivacyExpectation):
 
     Test: the synthetic copy rate (rows equal to a training row on every audit column) against
     the holdout's (without a holdout: train's own repeat rate), one-sided at level ``alpha``,
-    excess over ``max_copy_excess``; also for copies of records unique in train (Bonferroni).
+    excess over ``max_copy_excess``; also for copies of records unique in train; and, at
+    ``max_copy_excess`` 0 with a holdout, the split test (are the real records the synthetic rows
+    equal training records more often than a random train / holdout split explains?);
+    Bonferroni over them.
     The observed value is the copy rate (``expectations.metrics.verdicts.privacy``).
     """
 
@@ -153,7 +156,8 @@ class ExpectSyntheticExactCopyRateToBeBelow(_PrivacyExpectation):
         "Privacy, exact copies: the $synthetic_label rows may equal a $real_label row on every audit column no "
         "more often than $holdout_label rows do (without a holdout: than $real_label rows repeat one another), "
         "beyond an excess of $max_copy_excess; one-sided test at level $alpha, for all copies and for copies "
-        "of records unique in training (rows by $source_column)."
+        "of records unique in training, and (at no excess) a permutation test that the real records copied "
+        "are no more often training records than a random train / holdout split makes them (rows by $source_column)."
     )
 
     @classmethod

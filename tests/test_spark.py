@@ -185,7 +185,7 @@ def test_spark_fidelity_intervals_agree_within_sampling_error(audits: dict[str, 
 
 
 def test_exact_copies_and_membership_equal_on_the_leaky_set(adult_dir: Path, spark: Any, tmp_path: Path) -> None:
-    """Exact-copy counts exactly; membership figures equal with the same seed and target sample."""
+    """Exact-copy counts and the split test exactly; membership figures equal with the same seed and target sample."""
     from auditing.engine import run_audit
 
     files = [adult_dir / f"{name}.csv" for name in ("train", "synthetic_leaky", "holdout")]
@@ -201,6 +201,7 @@ def test_exact_copies_and_membership_equal_on_the_leaky_set(adult_dir: Path, spa
         figures[engine] = {
             "copies": copies["count"],
             "holdout_rate": copies["holdout_rate"],
+            **{f"split_{k}": copies["split_test"][k] for k in ("p_value", "statistic", "expected", "records")},
             **{k: attack[k] for k in ("auc", "advantage", "tpr_at_0.01_fpr", "tpr_at_0.001_fpr")},
             **{f"{k}_interval": attack["intervals"][k] for k in ("auc", "advantage")},
         }

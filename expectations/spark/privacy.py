@@ -44,6 +44,7 @@ import pandas as pd
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+from pyspark.sql.window import Window
 
 from expectations.metrics.encoding import MISSING_KEY, DistanceEncoder
 from expectations.metrics.errors import AuditDataError
@@ -51,6 +52,7 @@ from expectations.metrics.privacy import (
     DCR_QUANTILES,
     CopyCounts,
     HoldoutDistances,
+    MatchedRecords,
     RealDistances,
     audit_settings,
     check_sizes,
@@ -144,7 +146,9 @@ def _positioned(frames: dict[str, DataFrame]) -> dict[str, tuple[DataFrame, int]
     return result
 
 
-def _copy_counts(train: DataFrame, others: dict[str, DataFrame], keys: Sequence[str]) -> CopyCounts:
+def _copy_counts(
+    train: DataFrame, others: dict[str, DataFrame], keys: Sequence[str], matched: MatchedRecords | None = None
+) -> CopyCounts:
     """``CopyCounts``: rows of each ``others`` frame equal on every key to some training row, and to
     one that occurs once in train (null-safe: missing = missing), and the training rows that repeat.
 
@@ -171,7 +175,43 @@ def _copy_counts(train: DataFrame, others: dict[str, DataFrame], keys: Sequence[
     found = {row["_side"]: (int(row["n"]), int(row["unique"])) for row in rows}
     synthetic = found.get("synthetic", (0, 0))
     holdout = found.get("holdout", (0, 0)) if "holdout" in others else (None, None)
-    return CopyCounts(synthetic[0], synthetic[1], int(repeats["r"] or 0), holdout[0], holdout[1])
+    return CopyCounts(synthetic[0], synthetic[1], int(repeats["r"] or 0), holdout[0], holdout[1], matched)
+
+
+def _matched_records(train: DataFrame, holdout: DataFrame, synthetic: DataFrame, keys: Sequence[str]) -> MatchedRecords:
+    """``MatchedRecords`` of the pool train ∪ holdout: a window count per key column for the value
+    counts (a window partition keeps missing as one value, as in pandas; windows, not self-joins,
+    keep the plan small), one group-by for the records, one join with the synthetic records; only
+    counts reach the driver, one row per distinct count profile of the matched records.
+    """
+    pool = train.select(F.lit(1).alias("_t"), *keys).unionByName(holdout.select(F.lit(0).alias("_t"), *keys))
+    pool = pool.select(
+        "_t",
+        *keys,
+        *[F.count(F.lit(1)).over(Window.partitionBy(key)).alias(f"_v{index}") for index, key in enumerate(keys)],
+    )
+    value_columns = [f"_v{index}" for index in range(len(keys))]
+    records = pool.groupBy(*keys).agg(
+        F.count(F.lit(1)).alias("_m"),
+        F.sum("_t").alias("_tc"),
+        *[F.first(column).alias(column) for column in value_columns],
+    )
+    synthetic_records = synthetic.select(*keys).groupBy(*keys).agg(F.count(F.lit(1)).alias("_c"))
+    left, right = records.alias("r"), synthetic_records.alias("s")
+    condition = [F.col(f"r.{key}").eqNullSafe(F.col(f"s.{key}")) for key in keys]
+    # Records with the same counts are interchangeable: the driver gets each count profile once.
+    rows = (
+        left.join(right, on=condition, how="inner")
+        .groupBy("r._m", "r._tc", "s._c", *value_columns)
+        .agg(F.count(F.lit(1)).alias("_records"))
+        .collect()
+    )
+    (sizes,) = pool.agg(F.count(F.lit(1)).alias("n"), F.sum("_t").alias("t")).collect()
+    profiles = np.array([[int(value) for value in row] for row in rows], dtype=np.int64).reshape(
+        len(rows), 4 + len(keys)
+    )
+    table = np.repeat(profiles[:, :-1], profiles[:, -1], axis=0)
+    return MatchedRecords(table[:, 0], table[:, 1], table[:, 2], table[:, 3:], int(sizes["n"]), int(sizes["t"] or 0))
 
 
 def _fit_encoder(
@@ -398,10 +438,16 @@ def spark_privacy_profile(
 
     reference = real_rows.select(*keys).unionByName(holdout_rows.select(*keys)) if with_holdout else real_rows
     encoder = _fit_encoder(reference.select(*keys), columns, numeric, top_categories)
+    matched = (
+        _matched_records(real_rows.select(*keys), holdout_rows.select(*keys), synthetic_rows, keys)
+        if with_holdout
+        else None
+    )
     copies = _copy_counts(
         real_rows.select(*keys),
         {"synthetic": synthetic_rows, **({"holdout": holdout_rows.select(*keys)} if with_holdout else {})},
         keys,
+        matched,
     )
     draw = draw_targets(n_real, n_holdout, dcr_sample, rng)
 

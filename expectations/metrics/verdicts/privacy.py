@@ -7,8 +7,11 @@ the figures) against the reference real data gives:
   real records that equal a training record anyway), one-sided, excess over ``margin``
   (``excess_rate_p_value``); twice, for copies of any training row and for copies of a training
   row that is unique in train (natural duplicates are mostly common profiles, copied records
-  mostly unique ones, so the second sees a small leak through a large natural rate), Bonferroni
-  over the two. Without a holdout the reference is the training rows' own repeat rate (a
+  mostly unique ones, so the second sees a small leak through a large natural rate); and, at
+  margin 0, the split test (``expectations.metrics.privacy.split_test``): are the real records
+  the synthetic rows equal training records more often than a random split of train ∪ holdout
+  gives, rare records weighing most (exact, by permutation). Bonferroni over the two or three.
+  Without a holdout the reference is the training rows' own repeat rate (a
   training row against the other n − 1: the leave-one-out split of the real data, matched in
   size to a synthetic row against n training rows).
 - membership: at each of ``LOW_FPRS``, the empirical ε lower bound ln(TPR_lb / FPR_ub) with
@@ -37,23 +40,40 @@ def _points(value: float) -> str:
 
 
 def copy_verdict(copies: dict[str, Any], alpha: float, margin: float) -> Verdict:
-    """Exact copies beyond the reference rate (see the module docstring)."""
+    """Exact copies beyond the reference rate, and the split test (see the module docstring)."""
     n_synthetic = copies["synthetic_rows"]
+    split = copies.get("split_test")
     if copies["holdout_rate"] is not None:
         n_holdout = copies["holdout_rows"]
-        p_all = excess_rate_p_value(copies["count"], n_synthetic, copies["holdout_count"], n_holdout, margin)
-        p_unique = excess_rate_p_value(
-            copies["unique_count"], n_synthetic, copies["holdout_unique_count"], n_holdout, margin
-        )
-        p_value = min(1.0, 2.0 * min(p_all, p_unique))
+        p_values = [
+            excess_rate_p_value(copies["count"], n_synthetic, copies["holdout_count"], n_holdout, margin),
+            excess_rate_p_value(copies["unique_count"], n_synthetic, copies["holdout_unique_count"], n_holdout, margin),
+        ]
+        # The split test has no margin: it asks whether any copying shows, so it joins only at margin 0.
+        with_split = split is not None and margin == 0
+        if with_split:
+            p_values.append(split["p_value"])
+        p_value = min(1.0, len(p_values) * min(p_values))
         reference, where = copies["holdout_rate"], "in real data (holdout rows equal to a training row)"
         unique = (
             f"; of records unique in train {100 * copies['unique_rate']:.2f}% vs "
             f"{100 * copies['holdout_unique_rate']:.2f}%"
         )
+        if with_split:
+            unique += (
+                f"; the real records synthetic rows equal are training records {split['statistic']:.2f} "
+                f"(weighted) vs {split['expected']:.2f} expected from a random split (split test "
+                f"{format_p(split['p_value'])})"
+            )
         test = (
             "one-sided Fisher exact test (Agresti–Caffo z with a margin) of the synthetic vs holdout copy rate, "
-            "all copies and copies of records unique in train, Bonferroni over the two"
+            "all copies and copies of records unique in train"
+            + (
+                ", and the split test (permutation of train / holdout labels, rare records weighing most)"
+                if with_split
+                else ""
+            )
+            + f"; Bonferroni over the {len(p_values)}"
         )
     else:
         p_value = excess_rate_p_value(
@@ -68,7 +88,11 @@ def copy_verdict(copies: dict[str, Any], alpha: float, margin: float) -> Verdict
     message = (
         f"copies {100 * copies['rate']:.2f}% of rows vs {100 * reference:.2f}% {where} "
         f"({_points(excess)}, {format_p(p_value)}){unique}"
-        + (f"; a leak below about {100 * leak:.1f}% of rows is not seen at these sizes" if leak is not None else "")
+        + (
+            f"; the rate tests miss a leak below about {100 * leak:.1f}% of rows at these sizes"
+            if leak is not None
+            else ""
+        )
     )
     return verdict(
         passes,
@@ -81,6 +105,7 @@ def copy_verdict(copies: dict[str, Any], alpha: float, margin: float) -> Verdict
         message=message,
         excess=excess,
         detectable_leak=leak,
+        split_p_value=None if split is None else split["p_value"],
     )
 
 

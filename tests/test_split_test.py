@@ -1,0 +1,127 @@
+"""The split test of exact copies: its permutation p-value against exact hypergeometric tails,
+its counts against a direct computation, its level on random splits and its power on copies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from expectations.metrics.privacy import (
+    canonical_values,
+    hash_rows,
+    matched_records,
+    privacy_profile,
+    row_keys,
+    split_test,
+)
+from expectations.metrics.significance import subset_sum_p_value
+from expectations.metrics.verdicts.privacy import copy_verdict
+
+
+@pytest.mark.parametrize(("units", "population", "drawn", "observed"), [(3, 9, 6, 3), (5, 30, 20, 4), (8, 40, 10, 5)])
+def test_subset_sum_of_ones_is_the_hypergeometric_tail(units, population, drawn, observed):
+    exact = stats.hypergeom(population, units, drawn).sf(observed - 1)
+    p = subset_sum_p_value(np.ones(units), population, drawn, float(observed), 19_999, np.random.default_rng(1))
+    assert p == pytest.approx(exact, abs=0.01)
+
+
+def _population(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """40% of the rows from 40 common profiles (natural repeats), the rest with a unique number."""
+    common = rng.integers(0, 40, n)
+    rare = rng.random(n) < 0.6
+    return pd.DataFrame(
+        {
+            "kind": np.where(rare, "rare", "common"),
+            "code": np.where(rare, rng.integers(0, 10**9, n), common).astype(float),
+            "flag": np.where(rare, rng.choice(["a", "b"], n), "a"),
+        }
+    )
+
+
+def test_matched_records_count_pool_train_and_synthetic_rows_directly():
+    rng = np.random.default_rng(0)
+    train, holdout = _population(300, rng), _population(150, rng)
+    synthetic = pd.concat([_population(140, rng), train.iloc[:10]], ignore_index=True)
+    columns = list(train.columns)
+    train_values, holdout_values = canonical_values(train, columns), canonical_values(holdout, columns)
+    pool = pd.concat([train_values, holdout_values], ignore_index=True)
+    keys = np.concatenate([hash_rows(train_values), hash_rows(holdout_values)])
+    matched = matched_records(pool, keys, len(train), row_keys(synthetic, columns))
+    pool_rows = [tuple(r) for r in pd.concat([train, holdout]).astype(str).to_numpy()]
+    train_rows = pool_rows[: len(train)]
+    expected = sorted(
+        (pool_rows.count(record), train_rows.count(record), count)
+        for record, count in pd.Series([tuple(r) for r in synthetic.astype(str).to_numpy()]).value_counts().items()
+        if record in pool_rows
+    )
+    assert sorted(zip(matched.pool_count, matched.train_count, matched.synthetic_count, strict=True)) == expected
+    assert (matched.pool_rows, matched.train_rows) == (450, 300)
+    # value_counts: pool rows sharing each matched record's value, column by column.
+    first = matched.sorted()
+    assert first.value_counts.shape == (len(expected), 3)
+    assert first.value_counts.min() >= 1 and first.value_counts.max() <= 450
+
+
+def _split_p(seed: int, copies: int) -> float:
+    rng = np.random.default_rng(seed)
+    population = _population(1_500, rng)
+    train, holdout, fresh = population.iloc[:600], population.iloc[600:900], population.iloc[900:1_200]
+    synthetic = pd.concat([fresh.iloc[copies:], train.sample(copies, random_state=seed)], ignore_index=True)
+    profile = privacy_profile(train, synthetic, holdout, bootstrap_replicates=0, dcr_sample=300)
+    return profile["exact_copies"]["split_test"]["p_value"]
+
+
+def test_split_test_holds_its_level_on_fresh_samples():
+    p_values = np.array([_split_p(seed, 0) for seed in range(60)])
+    assert (p_values < 0.05).sum() <= 8  # 3 expected at level 0.05; 8 is past the 99.5th percentile
+    assert (p_values < 0.01).sum() <= 3
+
+
+def test_split_test_sees_a_small_leak_through_natural_repeats():
+    # 35 of 300 synthetic rows copied, ~21 of them rare; 40% of fresh rows equal a training row
+    # anyway. A copy of a record unique in the pool is evidence ln(3 / 2) (train is 2 / 3 of the
+    # pool), so level 0.01 / 3 needs about 15 such copies.
+    assert sum(_split_p(seed, 35) < 0.01 / 3 for seed in range(20)) >= 17
+    assert sum(_split_p(seed, 10) < 0.01 / 3 for seed in range(20)) <= 4  # ~6 rare copies: below what it can see
+
+
+def test_copy_verdict_uses_the_split_test_only_without_a_margin():
+    copies = {
+        "count": 160, "rate": 0.16, "unique_count": 20, "unique_rate": 0.02,
+        "holdout_count": 162, "holdout_rate": 0.162, "holdout_unique_count": 21, "holdout_unique_rate": 0.021,
+        "synthetic_rows": 1000, "holdout_rows": 1000, "train_rows": 2000, "train_repeats": 0,
+        "train_repeat_rate": 0.0,
+        "split_test": {"p_value": 0.0005, "statistic": 3.0, "expected": 2.0, "records": 50, "permutations": 1999},
+    }  # fmt: skip
+    judged = copy_verdict(copies, 0.01, 0.0)
+    assert not judged["passes"] and judged["p_value"] == pytest.approx(0.0015)
+    assert "(split test p < 0.001)" in judged["message"]
+    assert copy_verdict(copies, 0.01, 0.01)["passes"]  # a tolerated excess: the rate tests alone
+
+
+def test_split_test_does_not_depend_on_the_order_records_arrive_in():
+    """Engines gather the matched records in their own order; the p-value is the same."""
+    rng = np.random.default_rng(5)
+    train, holdout = _population(400, rng), _population(200, rng)
+    synthetic = pd.concat([_population(150, rng), train.iloc[:60]], ignore_index=True)
+    columns = list(train.columns)
+    train_values, holdout_values = canonical_values(train, columns), canonical_values(holdout, columns)
+    pool = pd.concat([train_values, holdout_values], ignore_index=True)
+    keys = np.concatenate([hash_rows(train_values), hash_rows(holdout_values)])
+    matched = matched_records(pool, keys, len(train), row_keys(synthetic, columns))
+    order = rng.permutation(len(matched.pool_count))
+    shuffled = type(matched)(
+        matched.pool_count[order],
+        matched.train_count[order],
+        matched.synthetic_count[order],
+        matched.value_counts[order],
+        matched.pool_rows,
+        matched.train_rows,
+    )
+    assert split_test(shuffled) == split_test(matched)
+    assert split_test(matched)["p_value"] < 0.01
+    unseen = _population(5, rng).assign(kind="unseen")
+    empty = matched_records(pool, keys, len(train), row_keys(unseen, columns))
+    assert split_test(empty)["p_value"] == 1.0 and split_test(empty)["records"] == 0
