@@ -237,3 +237,21 @@ def test_values_off_a_discrete_columns_grid_fail_the_column_and_fresh_ones_do_no
         judged = column_shapes_verdict(shapes, 0.01, 0.03)
         assert judged["passes"] is not fails
         assert (OFF_GRID.format(column="children") in judged["failing"]) is fails
+
+
+def test_the_detectable_rate_change_is_found_with_about_95_percent_power():
+    from expectations.metrics.significance import detectable_rate_change
+
+    rate, n1, n0, level = 0.2, 300, 900, 0.01 / 6
+    change = detectable_rate_change(rate, n1, n0, level)
+    rng = np.random.default_rng(11)
+
+    def found(delta: float) -> float:
+        hits = sum(
+            rate_change_p_value(rng.binomial(n1, rate - delta), n1, rng.binomial(n0, rate), n0, 0.0) < level
+            for _ in range(400)
+        )
+        return hits / 400
+
+    assert 0.9 <= found(change) <= 1.0
+    assert found(change / 2) < 0.5  # half of it is mostly missed: the figure is not loose

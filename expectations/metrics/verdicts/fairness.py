@@ -12,7 +12,8 @@ Groups are judged one by one, so that the max − min of noisy small-group rates
   (``rate_change_p_value``); and per grouping the gap between the groups with the highest and
   the lowest *real* rate (chosen on the real data, so not re-selected on noise), synthetic gap −
   real gap, one-sided beyond ``max_amplification`` (z-test, binomial variances). Holm over every
-  test of every grouping.
+  test of every grouping. Each rate test also says the smallest change it would find with 95%
+  power at the family's strictest level (``detectable_rate_change``): the blind spot of a pass.
 - representation: per group whose real size and expected synthetic size (synthetic rows × real
   share) both reach ``min_group_size`` — a group the generator dropped is still judged — its
   synthetic share over its real share outside [1 / band, band] (``log_ratio_p_value``). Holm
@@ -27,7 +28,13 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from expectations.metrics.significance import format_p, holm, log_ratio_p_value, rate_change_p_value
+from expectations.metrics.significance import (
+    detectable_rate_change,
+    format_p,
+    holm,
+    log_ratio_p_value,
+    rate_change_p_value,
+)
 from expectations.metrics.verdicts import Verdict, verdict
 
 
@@ -117,6 +124,8 @@ def amplification_verdict(
                     "group": row["group"],
                     "change": change,
                     "p_value": p_value,
+                    "reference_rate": row["pooled_rate"],
+                    "sizes": (row["synthetic_size"], row["pooled_size"]),
                     "text": f"positive rate of {g['attribute']} = {row['group']} {row['synthetic_rate']:.3f} synthetic "
                     f"vs {row['pooled_rate']:.3f} real ({100 * change:+.1f} points",
                 }
@@ -136,6 +145,21 @@ def amplification_verdict(
                 }
             )
     tests, failing = _family(tests, alpha)
+    # The smallest change each group's test would see with 95% power at the family's strictest
+    # (Holm's first) level: what "no distortion found" can vouch for at these sizes.
+    for test in tests:
+        if test["kind"] == "rate":
+            size, reference_size = test.pop("sizes")
+            test["detectable_change"] = detectable_rate_change(
+                test.pop("reference_rate"), size, reference_size, alpha / len(tests), max_rate_change
+            )
+    unseen = max((t for t in tests if t["kind"] == "rate"), key=lambda t: t["detectable_change"], default=None)
+    blind_spot = (
+        f"; a change below about ±{100 * unseen['detectable_change']:.1f} points in "
+        f"{unseen['grouping']} = {unseen['group']} is not seen at these sizes"
+        if unseen is not None
+        else ""
+    )
     return _group_verdict(
         tests,
         failing,
@@ -144,6 +168,7 @@ def amplification_verdict(
         "outcome",
         f"per group: two-sided test of the synthetic vs real positive rate beyond {max_rate_change:g}; per grouping: "
         f"one-sided z-test of the widening of the real data's widest gap beyond {max_amplification:g}; Holm over all",
+        blind_spot,
     )
 
 
@@ -191,7 +216,13 @@ def _maybe(value: float | None) -> str:
 
 
 def _group_verdict(
-    tests: list[dict[str, Any]], failing: list[str], alpha: float, margin: float, what: str, test: str
+    tests: list[dict[str, Any]],
+    failing: list[str],
+    alpha: float,
+    margin: float,
+    what: str,
+    test: str,
+    blind_spot: str = "",
 ) -> Verdict:
     fails = [t for t in tests if t["fails"]]
     worst = min(fails or tests, key=lambda t: t["adjusted_p"], default=None)
@@ -202,7 +233,7 @@ def _group_verdict(
         message = (
             f"{len(fails)} {what} test(s) of {len(tests)} fail; worst: {stated}"
             if fails
-            else f"no {what} differs from the real data beyond the margin; closest: {stated}"
+            else f"no {what} differs from the real data beyond the margin; closest: {stated}{blind_spot}"
         )
     return verdict(
         not failing,
