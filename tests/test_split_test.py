@@ -97,7 +97,8 @@ def test_copy_verdict_uses_the_split_test_only_without_a_margin():
     }  # fmt: skip
     judged = copy_verdict(copies, 0.01, 0.0)
     assert not judged["passes"] and judged["p_value"] == pytest.approx(0.0015)
-    assert "(split test p < 0.001)" in judged["message"]
+    assert "split test over the 50 real records synthetic rows equal" in judged["message"]
+    assert "random train / holdout split makes them?) p < 0.001" in judged["message"]
     assert copy_verdict(copies, 0.01, 0.01)["passes"]  # a tolerated excess: the rate tests alone
 
 

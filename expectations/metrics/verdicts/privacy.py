@@ -59,11 +59,10 @@ def copy_verdict(copies: dict[str, Any], alpha: float, margin: float) -> Verdict
             f"; of records unique in train {100 * copies['unique_rate']:.2f}% vs "
             f"{100 * copies['holdout_unique_rate']:.2f}%"
         )
-        if with_split:
+        if with_split and split["records"]:
             unique += (
-                f"; the real records synthetic rows equal are training records {split['statistic']:.2f} "
-                f"(weighted) vs {split['expected']:.2f} expected from a random split (split test "
-                f"{format_p(split['p_value'])})"
+                f"; split test over the {split['records']:,} real records synthetic rows equal (training "
+                f"records more often than a random train / holdout split makes them?) {format_p(split['p_value'])}"
             )
         test = (
             "one-sided Fisher exact test (Agresti–Caffo z with a margin) of the synthetic vs holdout copy rate, "
