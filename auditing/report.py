@@ -105,24 +105,35 @@ def _privacy_message(results: list[dict[str, Any]], score: float | None) -> str:
     if errors:
         return f"Privacy could not be measured: {errors[0]}"
     by_part = {r["details"]["part"]: r for r in results}
+    # A failed check's comparison is already in the head: the tail does not say it twice.
+    failed = {r["details"]["part"] for r in results if not r["success"]}
+
+    def comparison(part: str, text: str) -> str:
+        return "" if part in failed else text
+
     attack = by_part.get("attack", {}).get("details", {})
     if "advantage" in attack:
         bounds = attack["intervals"]
+        verdict = comparison("attack", f"; {_verdict_message(by_part['attack'])}")
         lead = (
             f"membership attack advantage {_with_interval(attack['advantage'], bounds['advantage'])}, the seed's "
             f"'attack success rate' (best-threshold balanced accuracy {100 * attack['balanced_accuracy']:.1f}% vs 50% "
-            f"by chance; AUC {_with_interval(attack['auc'], bounds['auc'])}; {_verdict_message(by_part['attack'])})"
+            f"by chance; AUC {_with_interval(attack['auc'], bounds['auc'])}{verdict})"
         )
     else:
         close = by_part.get("dcr_profile", {})
         lead = f"no membership figure: {attack.get('not_measured', 'it needs a holdout')}"
         if close and "close_share" in close["details"]:
-            lead += f"; {_verdict_message(close)} (about 0.05 expected)"
-    copies = f"exact {_verdict_message(by_part['exact_copies'])}" if "exact_copies" in by_part else ""
+            lead += comparison("dcr_profile", f"; {_verdict_message(close)} (about 0.05 expected)")
+    copies = (
+        comparison("exact_copies", f"; exact {_verdict_message(by_part['exact_copies'])}")
+        if "exact_copies" in by_part
+        else ""
+    )
     failures = _failures(results, lambda r: _PRIVACY_NAMES.get(r["details"]["part"], r["type"]))
     head = f"Privacy score {_with_interval(score, _module_interval(results))}"
     head += f" fails ({failures})" if failures else " passes"
-    return f"{head}: {lead}; {copies}."
+    return f"{head}: {lead}{copies}."
 
 
 _FAIRNESS_PARTS = {

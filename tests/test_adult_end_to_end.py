@@ -41,6 +41,8 @@ def test_leaky_set_is_high_privacy_risk_with_attack_figures_and_intervals(leaky_
         "copies 50.00% of rows vs 0.14% in real data (holdout rows equal to a training row) (+49.9 points, p < 0.001)"
         in (message)
     )
+    # Each failed check's comparison is said once, in the list of failures.
+    assert message.count("copies 50.00% of rows") == 1 and message.count("TPR 48.7% at FPR") == 1
     by_type = {r["type"]: r for r in report["modules"]["privacy"]["expectations"]}
     attack = by_type["expect_synthetic_membership_advantage_to_be_below"]["details"]
     assert attack["intervals"]["auc"][0] > 0.6 and attack["advantage"] > 0.1
