@@ -1,5 +1,6 @@
-"""The split test of exact copies: its permutation p-value against exact hypergeometric tails,
-its counts against a direct computation, its level on random splits and its power on copies."""
+"""The permutation tests of privacy, the split test of exact copies and the near-match test:
+their p-values against exact hypergeometric tails, their counts against a direct computation,
+their level on exchangeable labels and their power on copies."""
 
 from __future__ import annotations
 
@@ -126,3 +127,30 @@ def test_split_test_does_not_depend_on_the_order_records_arrive_in():
     unseen = _population(5, rng).assign(kind="unseen")
     empty = matched_records(pool, keys, len(train), row_keys(unseen, columns))
     assert split_test(empty)["p_value"] == 1.0 and split_test(empty)["records"] == 0
+
+
+def _near_p(seed: int, copied: int) -> float:
+    """Near-match p-value: 300 members, 300 non-members, 300 synthetic rows, ``copied`` of them
+    near-copies of members. Half the records share 12 discrete profiles (natural exact matches)."""
+    from expectations.metrics.privacy import near_match_test, nearest_neighbours
+
+    rng = np.random.default_rng(seed)
+
+    def draw(n: int) -> np.ndarray:
+        rows = rng.random((n, 4))
+        common = rng.random(n) < 0.5
+        rows[common] = np.round(rows[common] * 2) / 2  # 3 levels on 4 columns: few profiles
+        return rows
+
+    records, synthetic = draw(600), draw(300)
+    synthetic[:copied] = records[:copied] + rng.normal(0, 0.002, (copied, 4))
+    (to_reference,), _ = nearest_neighbours(records, records, exclude=np.arange(600))
+    _, to_synthetic = nearest_neighbours(synthetic, records, reverse=True)
+    return near_match_test(records, to_synthetic, to_reference, 300, permutations=999)["p_value"]
+
+
+def test_near_match_test_holds_its_level_and_sees_near_copies():
+    p_values = np.array([_near_p(seed, 0) for seed in range(40)])
+    assert (p_values < 0.05).sum() <= 6  # 2 expected at level 0.05
+    # 10% of rows near-copied, about 15 of them of rare records: each is evidence ln 2.
+    assert sum(_near_p(seed, 30) < 0.01 for seed in range(10)) >= 9

@@ -15,9 +15,12 @@ the figures) against the reference real data gives:
   training row against the other n − 1: the leave-one-out split of the real data, matched in
   size to a synthetic row against n training rows).
 - membership: at each of ``LOW_FPRS``, the empirical ε lower bound ln(TPR_lb / FPR_ub) with
-  Clopper–Pearson bounds must not exceed ``max_epsilon``; and the advantage (max TPR − FPR)
-  must not be both above ``max_advantage`` and significant (one-sided KS). Bonferroni over the
-  K = |LOW_FPRS| + 1 sub-tests: each bound at confidence 1 − α / 2K, the KS test at α / K.
+  Clopper–Pearson bounds must not exceed ``max_epsilon``; the advantage (max TPR − FPR) must
+  not be both above ``max_advantage`` and significant (one-sided KS); and the near-match test
+  (``expectations.metrics.privacy.near_match_test``: do the real records a synthetic row sits
+  far closer to than any real neighbour lean to train, rare profiles weighing most?) must not
+  be significant. Bonferroni over the K = |LOW_FPRS| + 2 sub-tests: each bound at confidence
+  1 − α / 2K, the KS and near-match tests at α / K.
 - DCR share: synthetic rows closer to the train sample than to the holdout sample (ties left
   out) tested one-sided against ``max_share`` (exact binomial).
 - too-close share (no holdout): synthetic rows within the 5th percentile of the real sample's
@@ -109,9 +112,11 @@ def copy_verdict(copies: dict[str, Any], alpha: float, margin: float) -> Verdict
 
 
 def membership_verdict(attack: dict[str, Any], alpha: float, max_epsilon: float, max_advantage: float) -> Verdict:
-    """TPR at low FPR against FPR (empirical ε) and a significant advantage (see the module docstring)."""
+    """TPR at low FPR against FPR (empirical ε), a significant advantage and the near-match test
+    (see the module docstring)."""
     levels = attack["low_fpr"]
-    k = len(levels) + 1
+    near = attack.get("near_matches")
+    k = len(levels) + 1 + (near is not None)
     confidence = 1.0 - alpha / (2 * k)
     epsilons = {
         level: empirical_epsilon(c["tp"], attack["members"], c["fp"], attack["non_members"], confidence)
@@ -121,19 +126,22 @@ def membership_verdict(attack: dict[str, Any], alpha: float, max_epsilon: float,
     epsilon = epsilons[worst_level]
     epsilon_fails = epsilon > max_epsilon
     advantage_fails = attack["advantage"] > max_advantage and attack["advantage_p_value"] < alpha / k
+    near_fails = near is not None and near["p_value"] < alpha / k
     counts = levels[worst_level]
     tpr, fpr = counts["tp"] / attack["members"], counts["fp"] / attack["non_members"]
     eps_text = "ε lower bound −∞" if epsilon == float("-inf") else f"ε lower bound {epsilon:.2f}"
     message = (
         f"TPR {100 * tpr:.1f}% at FPR {100 * fpr:.2f}% (level {float(worst_level):.1%}; {eps_text}, "
         f"limit {max_epsilon:g}); advantage {attack['advantage']:.3f} (limit {max_advantage:g}, "
-        f"KS {format_p(attack['advantage_p_value'])})"
+        f"KS {format_p(attack['advantage_p_value'])})" + (_near_text(near) if near is not None else "")
     )
     return verdict(
-        not (epsilon_fails or advantage_fails),
+        not (epsilon_fails or advantage_fails or near_fails),
         test=(
-            "empirical ε = ln(TPR lower / FPR upper Clopper–Pearson bound) at each low FPR, and a one-sided "
-            f"KS test of the advantage; Bonferroni over {k} sub-tests"
+            "empirical ε = ln(TPR lower / FPR upper Clopper–Pearson bound) at each low FPR, a one-sided "
+            "KS test of the advantage"
+            + (", and the near-match test (permutation of member / non-member labels)" if near is not None else "")
+            + f"; Bonferroni over {k} sub-tests"
         ),
         alpha=alpha,
         margin=max_epsilon,
@@ -144,6 +152,20 @@ def membership_verdict(attack: dict[str, Any], alpha: float, max_epsilon: float,
         epsilons={k_: (None if v == float("-inf") else v) for k_, v in epsilons.items()},
         epsilon_fails=bool(epsilon_fails),
         advantage_fails=bool(advantage_fails),
+        near_match_fails=bool(near_fails),
+        near_match_p_value=None if near is None else near["p_value"],
+    )
+
+
+def _near_text(near: dict[str, Any]) -> str:
+    """The near-match figure that says most: the ratio whose training share is furthest above half."""
+    shown = max(near["by_ratio"], key=lambda r: (r["training_records"] - r["records"] / 2, -r["ratio"]))
+    if not shown["records"]:
+        return f"; no real record has a synthetic row far closer than its real neighbours ({format_p(near['p_value'])})"
+    return (
+        f"; near matches: {shown['training_records']:,} of the {shown['records']:,} real records with a synthetic "
+        f"row within {shown['ratio']:g}× their real neighbour distance are training records (half expected; "
+        f"scan over {len(near['by_ratio'])} ratios {format_p(near['p_value'])})"
     )
 
 
