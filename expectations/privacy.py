@@ -181,9 +181,11 @@ class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
     The attack scores each record by its distance to the closest synthetic row over its distance
     to the closest other real record. Test: at 1% and 0.1% FPR the empirical ε lower bound
     ln(TPR_lb / FPR_ub) (Clopper–Pearson) is at most ``max_epsilon``, and the advantage (max
-    TPR − FPR) is not both above ``max_advantage`` and significant; Bonferroni at level ``alpha``.
-    Needs holdout rows in the batch; without them it passes with no figure and says a holdout is
-    needed. The observed value is the advantage; details carry AUC and TPR at low FPR.
+    TPR − FPR) is not both above ``max_advantage`` and significant, and the near-match test (real
+    records a synthetic row sits far closer to than any real neighbour do not lean to train) is
+    not significant; Bonferroni at level ``alpha``. Needs holdout rows in the batch; without them
+    it passes with no figure and says a holdout is needed. The observed value is the advantage;
+    details carry AUC, TPR at low FPR and the near matches.
     """
 
     part: ClassVar[str] = "attack"
@@ -210,7 +212,10 @@ class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
         "record by its distance to the closest synthetic row relative to its closest real neighbour, must not "
         "beat chance at a low false-positive rate: at 1% and 0.1% FPR the empirical ε lower bound (TPR's lower "
         "over FPR's upper Clopper–Pearson bound) is at most $max_epsilon, and the advantage (max TPR − FPR) is "
-        "not significantly above $max_advantage; level $alpha over the sub-tests ($real_label rows are "
+        "not significantly above $max_advantage; nor may the real records that a synthetic row sits far closer to "
+        "than any real neighbour be training records more often than a random relabelling of members and "
+        "non-members makes them (exact permutation scan over 4 closeness ratios, rare profiles weighing most); "
+        "level $alpha over the sub-tests ($real_label rows are "
         "members, $holdout_label rows non-members, up to $attack_sample each; rows by $source_column)."
     )
 
@@ -238,6 +243,14 @@ class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
         rows += [
             [f"Empirical ε lower bound at {float(level):.1%} FPR", "−∞" if value is None else value, "—"]
             for level, value in epsilons.items()
+        ]
+        rows += [
+            [
+                f"Near matches within {near['ratio']:g}× the real neighbour distance: training records of all",
+                f"{near['training_records']:,} of {near['records']:,}",
+                "—",
+            ]
+            for near in details.get("near_matches", {}).get("by_ratio", [])
         ]
         return with_verdict([summary, table(["Attack figure", "Value", "95% interval"], rows)], details["verdict"])
 

@@ -53,6 +53,12 @@ def test_leaky_set_is_high_privacy_risk_with_attack_figures_and_intervals(leaky_
     assert f"Advantage {attack['advantage']:.3f} {interval_text(attack['intervals']['advantage'])}" in text
     assert f"ROC AUC (0.5 = chance) {attack['auc']:.3f} {interval_text(attack['intervals']['auc'])}" in text
     assert "Exact-copy rate 50.00% (16,281 of 32,561 synthetic rows)" in text
+    near = attack["near_matches"]["by_ratio"][0]
+    assert near["training_records"] > 0.9 * near["records"] > 1_000  # half would be chance
+    assert (
+        f"Near matches within 0.05× the real neighbour distance: training records of all "
+        f"{near['training_records']:,} of {near['records']:,}" in text
+    )
     assert "Fails: copies 50.00% of rows vs 0.14% in real data" in text and "level α = 0.01" in text
 
 
