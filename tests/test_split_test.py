@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from expectations.metrics.privacy import (
+    MatchedRecords,
     canonical_values,
     hash_rows,
     matched_records,
@@ -41,15 +42,20 @@ def _population(n: int, rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def test_matched_records_count_pool_train_and_synthetic_rows_directly():
-    rng = np.random.default_rng(0)
-    train, holdout = _population(300, rng), _population(150, rng)
-    synthetic = pd.concat([_population(140, rng), train.iloc[:10]], ignore_index=True)
+def _matched(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame) -> MatchedRecords:
+    """``matched_records`` as ``privacy_profile`` gathers them (pool = train then holdout)."""
     columns = list(train.columns)
     train_values, holdout_values = canonical_values(train, columns), canonical_values(holdout, columns)
     pool = pd.concat([train_values, holdout_values], ignore_index=True)
     keys = np.concatenate([hash_rows(train_values), hash_rows(holdout_values)])
-    matched = matched_records(pool, keys, len(train), row_keys(synthetic, columns))
+    return matched_records(pool, keys, len(train), row_keys(synthetic, columns))
+
+
+def test_matched_records_count_pool_train_and_synthetic_rows_directly():
+    rng = np.random.default_rng(0)
+    train, holdout = _population(300, rng), _population(150, rng)
+    synthetic = pd.concat([_population(140, rng), train.iloc[:10]], ignore_index=True)
+    matched = _matched(train, holdout, synthetic)
     pool_rows = [tuple(r) for r in pd.concat([train, holdout]).astype(str).to_numpy()]
     train_rows = pool_rows[: len(train)]
     expected = sorted(
@@ -108,11 +114,7 @@ def test_split_test_does_not_depend_on_the_order_records_arrive_in():
     rng = np.random.default_rng(5)
     train, holdout = _population(400, rng), _population(200, rng)
     synthetic = pd.concat([_population(150, rng), train.iloc[:60]], ignore_index=True)
-    columns = list(train.columns)
-    train_values, holdout_values = canonical_values(train, columns), canonical_values(holdout, columns)
-    pool = pd.concat([train_values, holdout_values], ignore_index=True)
-    keys = np.concatenate([hash_rows(train_values), hash_rows(holdout_values)])
-    matched = matched_records(pool, keys, len(train), row_keys(synthetic, columns))
+    matched = _matched(train, holdout, synthetic)
     order = rng.permutation(len(matched.pool_count))
     shuffled = type(matched)(
         matched.pool_count[order],
@@ -124,8 +126,7 @@ def test_split_test_does_not_depend_on_the_order_records_arrive_in():
     )
     assert split_test(shuffled) == split_test(matched)
     assert split_test(matched)["p_value"] < 0.01
-    unseen = _population(5, rng).assign(kind="unseen")
-    empty = matched_records(pool, keys, len(train), row_keys(unseen, columns))
+    empty = _matched(train, holdout, _population(5, rng).assign(kind="unseen"))
     assert split_test(empty)["p_value"] == 1.0 and split_test(empty)["records"] == 0
 
 
