@@ -192,7 +192,9 @@ def split_test(matched: MatchedRecords, permutations: int = SPLIT_PERMUTATIONS, 
     if len(matched.pool_count) == 0 or n < 2 or matched.train_rows in (0, n):
         return {"p_value": 1.0, "statistic": 0.0, "expected": 0.0, "records": 0, "permutations": permutations}
     log_model = np.log(matched.value_counts).sum(axis=1) - matched.value_counts.shape[1] * np.log(n)
-    log_frequency = np.maximum(np.log(np.maximum(matched.pool_count - 1, 0) / (n - 1)), log_model)
+    with np.errstate(divide="ignore"):  # a record seen once has no leave-one-out frequency: log 0 = −∞
+        leave_one_out = np.log(np.maximum(matched.pool_count - 1, 0) / (n - 1))
+    log_frequency = np.maximum(leave_one_out, log_model)
     log_weight = np.log(matched.synthetic_count) - log_frequency
     weight = np.exp(log_weight - log_weight.max())
     observed = float(weight @ matched.train_count)
