@@ -155,3 +155,41 @@ def test_near_match_test_holds_its_level_and_sees_near_copies():
     assert (p_values < 0.05).sum() <= 6  # 2 expected at level 0.05
     # 10% of rows near-copied, about 15 of them of rare records: each is evidence ln 2.
     assert sum(_near_p(seed, 30) < 0.01 for seed in range(10)) >= 9
+
+
+def test_split_test_equals_the_enumerated_permutation_distribution():
+    """Statistic, null mean and p-value against every split of a pool of 9 rows into 6 train."""
+    from itertools import combinations
+
+    # 4 matched records: pool rows per record, train rows, synthetic rows, per-column value counts.
+    pool_count, train_count, synthetic_count = np.array([1, 1, 2, 3]), np.array([1, 1, 1, 2]), np.array([1, 2, 1, 1])
+    value_counts = np.array([[1, 2], [2, 1], [2, 3], [3, 3]])
+    matched = MatchedRecords(pool_count, train_count, synthetic_count, value_counts, 9, 6)
+    n = 9
+    frequency = np.maximum((pool_count - 1) / (n - 1), value_counts.prod(axis=1) / n**2)
+    weight = synthetic_count / frequency
+    weight = weight / weight.max()
+    units = np.repeat(weight, pool_count)  # the 7 pool rows of matched records; 2 more weigh 0
+    values = np.r_[units, 0.0, 0.0]
+    observed = float(weight @ train_count)
+    sums = np.array([values[list(split)].sum() for split in combinations(range(n), 6)])
+    exact = float(np.mean(sums >= observed - 1e-12))
+    result = split_test(matched, permutations=19_999)
+    assert result["statistic"] == pytest.approx(observed, rel=1e-12)
+    assert result["expected"] == pytest.approx(sums.mean(), rel=1e-12)
+    assert result["p_value"] == pytest.approx(exact, abs=0.01)
+    assert result["records"] == 4
+
+
+def test_near_match_counts_equal_a_direct_count():
+    from expectations.metrics.privacy import NEAR_RATIOS, near_match_test
+
+    rng = np.random.default_rng(2)
+    codes = rng.random((40, 3))
+    to_reference = rng.uniform(0.1, 1.0, 40)
+    to_synthetic = to_reference * rng.uniform(0.0, 0.6, 40)
+    to_reference[0] = 0.0  # a record with a real twin is never near-matched
+    result = near_match_test(codes, to_synthetic, to_reference, 20, permutations=99)
+    for row, level in zip(result["by_ratio"], NEAR_RATIOS, strict=True):
+        near = (to_reference > 0) & (to_synthetic < level * to_reference)
+        assert (row["ratio"], row["records"], row["training_records"]) == (level, near.sum(), near[:20].sum())

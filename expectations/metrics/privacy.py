@@ -43,7 +43,7 @@ statistics and share that one function, random draws included, so both report th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -231,13 +231,8 @@ class CopyCounts:
     matched: MatchedRecords | None = None
 
 
-def copy_counts(
-    train_keys: np.ndarray,
-    synthetic_keys: np.ndarray,
-    holdout_keys: np.ndarray | None,
-    matched: MatchedRecords | None = None,
-) -> CopyCounts:
-    """``CopyCounts`` from the row keys (``row_keys``) of each side (``matched`` passed through)."""
+def copy_counts(train_keys: np.ndarray, synthetic_keys: np.ndarray, holdout_keys: np.ndarray | None) -> CopyCounts:
+    """``CopyCounts`` from the row keys (``row_keys``) of each side (without ``matched``)."""
     keys, multiplicity = np.unique(train_keys, return_counts=True)
     singletons = keys[multiplicity == 1]
 
@@ -247,7 +242,7 @@ def copy_counts(
     synthetic, synthetic_unique = count(synthetic_keys)
     holdout, holdout_unique = count(holdout_keys) if holdout_keys is not None else (None, None)
     repeats = int(multiplicity[multiplicity > 1].sum())
-    return CopyCounts(synthetic, synthetic_unique, repeats, holdout, holdout_unique, matched)
+    return CopyCounts(synthetic, synthetic_unique, repeats, holdout, holdout_unique)
 
 
 def nearest_neighbours(
@@ -867,7 +862,7 @@ def privacy_profile(
         holdout_keys = hash_rows(holdout_values)
         pool_values = pd.concat([train_values, holdout_values], ignore_index=True)
         matched = matched_records(pool_values, np.concatenate([train_keys, holdout_keys]), len(real), synthetic_keys)
-    copies = copy_counts(train_keys, synthetic_keys, holdout_keys, matched)
+    copies = replace(copy_counts(train_keys, synthetic_keys, holdout_keys), matched=matched)
     synthetic_codes = encoder.transform(synthetic)
     draw = draw_targets(len(real), n_holdout, dcr_sample, rng)
     train_codes = encoder.transform(real.iloc[draw.train])

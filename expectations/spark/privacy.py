@@ -37,6 +37,7 @@ to run. Only aggregates and the bounded, position-filtered sample reach the driv
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -146,9 +147,7 @@ def _positioned(frames: dict[str, DataFrame]) -> dict[str, tuple[DataFrame, int]
     return result
 
 
-def _copy_counts(
-    train: DataFrame, others: dict[str, DataFrame], keys: Sequence[str], matched: MatchedRecords | None = None
-) -> CopyCounts:
+def _copy_counts(train: DataFrame, others: dict[str, DataFrame], keys: Sequence[str]) -> CopyCounts:
     """``CopyCounts``: rows of each ``others`` frame equal on every key to some training row, and to
     one that occurs once in train (null-safe: missing = missing), and the training rows that repeat.
 
@@ -175,10 +174,12 @@ def _copy_counts(
     found = {row["_side"]: (int(row["n"]), int(row["unique"])) for row in rows}
     synthetic = found.get("synthetic", (0, 0))
     holdout = found.get("holdout", (0, 0)) if "holdout" in others else (None, None)
-    return CopyCounts(synthetic[0], synthetic[1], int(repeats["r"] or 0), holdout[0], holdout[1], matched)
+    return CopyCounts(synthetic[0], synthetic[1], int(repeats["r"] or 0), holdout[0], holdout[1])
 
 
-def _matched_records(train: DataFrame, holdout: DataFrame, synthetic: DataFrame, keys: Sequence[str]) -> MatchedRecords:
+def _matched_records(
+    train: DataFrame, holdout: DataFrame, synthetic: DataFrame, keys: Sequence[str], n_train: int, n_holdout: int
+) -> MatchedRecords:
     """``MatchedRecords`` of the pool train ∪ holdout: a window count per key column for the value
     counts (a window partition keeps missing as one value, as in pandas; windows, not self-joins,
     keep the plan small), one group-by for the records, one join with the synthetic records; only
@@ -206,12 +207,11 @@ def _matched_records(train: DataFrame, holdout: DataFrame, synthetic: DataFrame,
         .agg(F.count(F.lit(1)).alias("_records"))
         .collect()
     )
-    (sizes,) = pool.agg(F.count(F.lit(1)).alias("n"), F.sum("_t").alias("t")).collect()
     profiles = np.array([[int(value) for value in row] for row in rows], dtype=np.int64).reshape(
         len(rows), 4 + len(keys)
     )
     table = np.repeat(profiles[:, :-1], profiles[:, -1], axis=0)
-    return MatchedRecords(table[:, 0], table[:, 1], table[:, 2], table[:, 3:], int(sizes["n"]), int(sizes["t"] or 0))
+    return MatchedRecords(table[:, 0], table[:, 1], table[:, 2], table[:, 3:], n_train + n_holdout, n_train)
 
 
 def _fit_encoder(
@@ -439,15 +439,17 @@ def spark_privacy_profile(
     reference = real_rows.select(*keys).unionByName(holdout_rows.select(*keys)) if with_holdout else real_rows
     encoder = _fit_encoder(reference.select(*keys), columns, numeric, top_categories)
     matched = (
-        _matched_records(real_rows.select(*keys), holdout_rows.select(*keys), synthetic_rows, keys)
+        _matched_records(real_rows.select(*keys), holdout_rows.select(*keys), synthetic_rows, keys, n_real, n_holdout)
         if with_holdout
         else None
     )
-    copies = _copy_counts(
-        real_rows.select(*keys),
-        {"synthetic": synthetic_rows, **({"holdout": holdout_rows.select(*keys)} if with_holdout else {})},
-        keys,
-        matched,
+    copies = replace(
+        _copy_counts(
+            real_rows.select(*keys),
+            {"synthetic": synthetic_rows, **({"holdout": holdout_rows.select(*keys)} if with_holdout else {})},
+            keys,
+        ),
+        matched=matched,
     )
     draw = draw_targets(n_real, n_holdout, dcr_sample, rng)
 
