@@ -47,6 +47,11 @@ class AuditRequest(BaseModel):
     protected_attributes: list[str] = Field(
         default_factory=list, max_length=10, description="Protected attribute columns; empty: no fairness audit."
     )
+    secret_columns: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Columns the attribute-inference attack tries to infer; empty: the target column, if any.",
+    )
     target_column: str | None = Field(None, min_length=1, max_length=256, description="Outcome column.")
     positive_label: str | int | float | bool | None = Field(None, description="The target's positive value.")
     min_group_size: int = Field(30, ge=1, le=1_000_000)
@@ -66,6 +71,7 @@ class AuditRequest(BaseModel):
     def parameters(self) -> AuditParameters:
         """The audit parameters this request asks for (``ValueError`` for an inconsistent set)."""
         chosen: dict[str, Any] = {
+            "privacy_secret_columns": tuple(self.secret_columns),
             "fairness_protected_attributes": tuple(self.protected_attributes),
             "fairness_target": self.target_column,
             "fairness_positive_label": self.positive_label,

@@ -546,8 +546,8 @@ DEFECTS: dict[str, Defect] = {
         Defect("exact_copies", (0.02, 0.05), ("2%", "5%"), "k% of the fresh rows replaced by copies of train rows"),
         Defect(
             "near_copies",
-            (0.10, 0.20),
-            ("10%", "20%"),
+            (0.10, 0.05, 0.30),
+            ("10%", "5%", "30%"),
             "k% of the fresh rows replaced by near-copies of train rows (integers ±1, floats ×(1±0.001), "
             "a tenth with one categorical cell changed)",
         ),
@@ -1033,6 +1033,7 @@ def render_tables(calibration: Mapping[str, Any]) -> str:
         lines.append(
             f"| {cell.defect} | {cell.label} | {cell.dataset} | {cell.gate} | {cell.without_false_alarm} | {caught} |"
         )
+    lines += _privacy_check_lines(records, datasets)
     lines += [
         "",
         "## Seconds per audit (evaluate_audit only)",
@@ -1064,6 +1065,52 @@ def render_tables(calibration: Mapping[str, Any]) -> str:
         for r in errors:
             lines.append(f"- {r['dataset']} seed {r['seed']} {r['defect']} {r['strength_label']}: {r['error']}")
     return "\n".join(lines) + "\n"
+
+
+#: The privacy checks the per-check table counts, by expectation type, in report order.
+PRIVACY_CHECKS = {
+    "expect_synthetic_exact_copy_rate_to_be_below": "exact copies",
+    "expect_synthetic_membership_advantage_to_be_below": "membership",
+    "expect_synthetic_dcr_share_to_be_below": "DCR share",
+    "expect_synthetic_attribute_inference_risk_to_be_below": "attribute inference",
+}
+
+
+def _privacy_check_lines(records: Sequence[Mapping[str, Any]], datasets: Mapping[str, Any]) -> list[str]:
+    """Markdown: per defect, strength and dataset, the seeds on which each privacy check failed."""
+    cells: dict[tuple[str, float, str], list[Mapping[str, Any]]] = {}
+    for record in records:
+        if record.get("error") is None and record["defect"] in PRIVACY_DEFECTS:
+            cells.setdefault((record["defect"], record["strength"], record["dataset"]), []).append(record)
+    if not cells:
+        return []
+    lines = [
+        "",
+        "## Privacy checks (seeds on which each failed, any severity)",
+        "",
+        "| defect | strength | dataset | " + " | ".join(PRIVACY_CHECKS.values()) + " |",
+        "| --- | --- | --- |" + " --- |" * len(PRIVACY_CHECKS),
+    ]
+    order = {name: i for i, name in enumerate(DEFECTS)}
+    for (defect, strength, dataset), group in sorted(
+        cells.items(),
+        key=lambda item: (
+            order.get(item[0][0], 99),
+            _strength_rank(item[0][0], item[0][1]),
+            list(datasets).index(item[0][2]),
+        ),
+    ):
+        counts = [sum(check in r.get("failed_any", []) for r in group) for check in PRIVACY_CHECKS]
+        lines.append(
+            f"| {defect} | {strength_label(defect, strength)} | {dataset} | "
+            + " | ".join(f"{n}/{len(group)}" for n in counts)
+            + " |"
+        )
+    return lines
+
+
+#: The defects the privacy checks are meant to see (and the fresh sample, their false alarms).
+PRIVACY_DEFECTS = ("fresh", "exact_copies", "near_copies", "synthetic_equals_train")
 
 
 def _interval_text(rate: Rate) -> str:

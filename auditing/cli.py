@@ -88,10 +88,25 @@ def _add_threshold_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _column_names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def _add_privacy_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--secret",
+        type=_column_names,
+        default=None,
+        metavar="COLUMNS",
+        help="comma-separated columns an attacker who knows the others tries to infer (attribute inference; "
+        "default: the --target column)",
+    )
+
+
 def _add_fairness_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--protected",
-        type=lambda text: tuple(name.strip() for name in text.split(",") if name.strip()),
+        type=_column_names,
         default=None,
         metavar="COLUMNS",
         help="comma-separated protected attribute columns (e.g. sex,race); enables the fairness audit",
@@ -133,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         "session (needs the spark extra and Java)",
     )
     _add_threshold_options(audit)
+    _add_privacy_options(audit)
     _add_fairness_options(audit)
     demo = commands.add_parser("demo", help="audit bundled demo data: a good and a poor synthetic set")
     demo.add_argument(
@@ -152,6 +168,7 @@ def _parameters(args: argparse.Namespace):
         "fidelity_min_pair_trends_score": args.min_pair_trends,
         "fidelity_n_bins": args.bins,
         "bootstrap_replicates": args.bootstrap,
+        "privacy_secret_columns": getattr(args, "secret", None),
         "fairness_protected_attributes": getattr(args, "protected", None),
         "fairness_target": getattr(args, "target", None),
         "fairness_positive_label": getattr(args, "positive_label", None),

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditing.batch import AuditBatch, TableInput, build_audit_batch
+from auditing.batch import AuditBatch, TableInput, build_audit_batch, names_list
 from auditing.checkpoint import (
     CHECKPOINT_NAME,
     SPARK_CHECKPOINT_NAME,
@@ -82,6 +82,17 @@ def check_fairness_settings(batch: AuditBatch, parameters: AuditParameters) -> N
         raise InputError(str(error)) from None
 
 
+def check_secret_settings(batch: AuditBatch, parameters: AuditParameters) -> None:
+    """Refuse attribute-inference secrets that are not audit columns (``UnknownColumn``), so a
+    misspelt secret is an input error instead of a privacy module that could not be measured."""
+    missing = [name for name in parameters.secret_columns if name not in batch.columns]
+    if missing:
+        raise UnknownColumn(
+            f"secret column(s) {names_list(missing)} not among the audit columns (columns both the real and "
+            f"the synthetic data have: {names_list(batch.columns)})"
+        )
+
+
 def run_audit(
     real: TableInput,
     synthetic: TableInput,
@@ -120,6 +131,7 @@ def run_audit(
     progress(f"audit batch ready: {sizes} rows, {len(batch.columns)} columns ({time.perf_counter() - started:.1f} s)")
 
     check_fairness_settings(batch, parameters)
+    check_secret_settings(batch, parameters)
 
     progress("running the synthetic_data_audit checkpoint and building Data Docs")
     context = open_context(writable_dir=out)
@@ -158,5 +170,6 @@ def evaluate_audit(
     parameters = parameters or AuditParameters()
     batch = build_audit_batch(real, synthetic, holdout, source_column=parameters.source_column)
     check_fairness_settings(batch, parameters)
+    check_secret_settings(batch, parameters)
     result = run_validation(context, batch.frame, parameters)
     return build_report(batch, validation_result_dicts(result), parameters, result.success, None)

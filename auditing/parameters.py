@@ -36,6 +36,9 @@ class AuditParameters:
     privacy_max_close_share: float = 0.1
     privacy_attack_sample: int = 5_000
     privacy_dcr_sample: int = 10_000
+    #: Columns the attribute-inference attack tries to guess; empty: the fairness target, if any.
+    privacy_secret_columns: tuple[str, ...] = ()
+    privacy_max_inference_risk: float = 0.0
     fairness_protected_attributes: tuple[str, ...] = ()
     fairness_target: str | None = None
     fairness_positive_label: str | float | None = None
@@ -54,6 +57,7 @@ class AuditParameters:
     def __post_init__(self) -> None:
         # A list given by a caller still makes a hashable, frozen parameter set.
         object.__setattr__(self, "fairness_protected_attributes", tuple(self.fairness_protected_attributes))
+        object.__setattr__(self, "privacy_secret_columns", tuple(self.privacy_secret_columns))
         if self.fairness_target is not None and self.fairness_positive_label is None:
             raise ValueError("a positive label is needed with the target column (fairness_positive_label)")
         check_fail_on(self.fail_on)
@@ -81,7 +85,15 @@ class AuditParameters:
         """The values for the suite's ``$PARAMETER`` kwargs (``checkpoint.run(expectation_parameters=...)``)."""
         values = {name: getattr(self, name) for name in SUITE_PARAMETERS}
         values["fairness_protected_attributes"] = list(self.fairness_protected_attributes)
+        values["privacy_secret_columns"] = list(self.secret_columns)
         return values
+
+    @property
+    def secret_columns(self) -> tuple[str, ...]:
+        """The attribute-inference secrets: those named, else the fairness target (none without one)."""
+        if self.privacy_secret_columns:
+            return self.privacy_secret_columns
+        return (self.fairness_target,) if self.fairness_target is not None else ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,6 +110,7 @@ SHARE_PARAMETERS = (
     "privacy_max_advantage",
     "privacy_max_dcr_share",
     "privacy_max_close_share",
+    "privacy_max_inference_risk",
     "fairness_max_dpd",
     "fairness_max_amplification",
     "fairness_max_rate_change",
@@ -119,6 +132,8 @@ SUITE_PARAMETERS = (
     "privacy_max_close_share",
     "privacy_attack_sample",
     "privacy_dcr_sample",
+    "privacy_secret_columns",
+    "privacy_max_inference_risk",
     "fairness_protected_attributes",
     "fairness_target",
     "fairness_positive_label",

@@ -95,12 +95,13 @@ _PRIVACY_NAMES = {
     "attack": "membership",
     "dcr_share": "DCR share",
     "dcr_profile": "too-close share",
+    "inference": "attribute inference",
 }
 
 
 def _privacy_message(results: list[dict[str, Any]], score: float | None) -> str:
     """One sentence: the score, what failed with its comparison, the attack figure (the seed's
-    "attack success rate") and the copies against the real data's own."""
+    "attack success rate"), the copies against the real data's own and the inference risk."""
     errors = [r["error"] for r in results if r["error"]]
     if errors:
         return f"Privacy could not be measured: {errors[0]}"
@@ -130,6 +131,9 @@ def _privacy_message(results: list[dict[str, Any]], score: float | None) -> str:
         if "exact_copies" in by_part
         else ""
     )
+    inferred = by_part.get("inference", {})
+    if inferred and "secrets" in inferred["details"]:
+        copies += comparison("inference", f"; attribute inference: {_verdict_message(inferred)}")
     failures = _failures(results, lambda r: _PRIVACY_NAMES.get(r["details"]["part"], r["type"]))
     head = f"Privacy score {_with_interval(score, _module_interval(results))}"
     head += f" fails ({failures})" if failures else " passes"

@@ -12,6 +12,7 @@ from expectations.fairness import (
 )
 from expectations.fidelity import ExpectSyntheticColumnPairTrendsToMatchReal, ExpectSyntheticColumnShapesToMatchReal
 from expectations.privacy import (
+    ExpectSyntheticAttributeInferenceRiskToBeBelow,
     ExpectSyntheticDcrShareToBeBelow,
     ExpectSyntheticExactCopyRateToBeBelow,
     ExpectSyntheticMembershipAdvantageToBeBelow,
@@ -28,6 +29,7 @@ AUDIT_EXPECTATION_TYPES: tuple[str, ...] = tuple(
         ExpectSyntheticMembershipAdvantageToBeBelow,
         ExpectSyntheticDcrShareToBeBelow,
         ExpectSyntheticRowsNotCloserThanRealNeighbours,
+        ExpectSyntheticAttributeInferenceRiskToBeBelow,
         ExpectSyntheticDemographicParityDifferenceToBeBelow,
         ExpectSyntheticBiasAmplificationToBeBelow,
         ExpectSyntheticGroupRepresentationToMatchReal,
@@ -41,6 +43,7 @@ __all__ = [
     "SOURCE_COLUMN",
     "SYNTHETIC_LABEL",
     "AuditExpectation",
+    "ExpectSyntheticAttributeInferenceRiskToBeBelow",
     "ExpectSyntheticBiasAmplificationToBeBelow",
     "ExpectSyntheticDemographicParityDifferenceToBeBelow",
     "ExpectSyntheticGroupRepresentationToMatchReal",

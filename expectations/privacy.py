@@ -1,6 +1,6 @@
-"""Privacy audits as GX expectations: exact copies, membership inference, DCR share, DCR profile.
+"""Privacy audits as GX expectations: exact copies, membership and attribute inference, DCR share, DCR profile.
 
-All four depend on one metric, ``table.synth_audit.privacy_profile``, with the same value kwargs
+All five depend on one metric, ``table.synth_audit.privacy_profile``, with the same value kwargs
 (thresholds are not among them), so the nearest-neighbour search runs once per audit and every
 expectation reads it (DESIGN §4 "Privacy"; the mathematics is in ``expectations.metrics.privacy``).
 No row of any input reaches a result: counts, shares, distances' quantiles and attack figures.
@@ -8,7 +8,7 @@ No row of any input reaches a result: counts, shares, distances' quantiles and a
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Tuple, Union
+from typing import Any, ClassVar, List, Tuple, Union
 
 from great_expectations.compatibility import pydantic
 from great_expectations.core.suite_parameters import SuiteParameterDict
@@ -26,13 +26,25 @@ from expectations.metrics.verdicts.privacy import (
     close_share_verdict,
     copy_verdict,
     dcr_share_verdict,
+    inference_verdict,
     membership_verdict,
 )
 from expectations.rendering import interval, sentence, table, with_verdict
 
 PRIVACY_PROFILE = "table.synth_audit.privacy_profile"
-PROFILE_KEYS: Tuple[str, ...] = (*SIDE_KEYS, *RANDOM_KEYS, "attack_sample", "dcr_sample", "top_categories")
+PROFILE_KEYS: Tuple[str, ...] = (
+    *SIDE_KEYS,
+    *RANDOM_KEYS,
+    "attack_sample",
+    "dcr_sample",
+    "top_categories",
+    "secret_columns",
+)
 WITH_HOLDOUT = "with a holdout, the membership attack and the DCR share measure closeness instead"
+NO_SECRET = "no secret column is named (privacy_secret_columns; by default the fairness target)"
+NO_HOLDOUT_CONTROL = (
+    "attribute inference needs a holdout: its success on records the generator never saw is the control"
+)
 NEEDS_HOLDOUT = (
     "a membership figure needs a holdout (real rows the generator never saw): without one, the attack "
     "and the DCR share cannot be run"
@@ -48,6 +60,7 @@ class PrivacyProfile(AuditProfileMetric):
     profile = staticmethod(privacy_profile)
     spark_profile = "expectations.spark.privacy:spark_privacy_profile"
     count_keys = (*RANDOM_KEYS, "attack_sample", "dcr_sample", "top_categories")
+    setting_keys = ("secret_columns",)
 
 
 def _percent(value: float | None) -> str:
@@ -86,6 +99,9 @@ class _PrivacyExpectation(AuditExpectation):
     )
     top_categories: Union[int, SuiteParameterDict] = pydantic.Field(
         20, description="One-hot categories kept per categorical column in the distance encoding."
+    )
+    secret_columns: Union[List[str], SuiteParameterDict, None] = pydantic.Field(
+        None, description="Audit columns an attacker who knows the others tries to infer (attribute inference)."
     )
 
     _samples = pydantic.validator("attack_sample", "dcr_sample", allow_reuse=True)(at_least(10))
@@ -255,6 +271,92 @@ class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
         return with_verdict([summary, table(["Attack figure", "Value", "95% interval"], rows)], details["verdict"])
 
 
+class ExpectSyntheticAttributeInferenceRiskToBeBelow(_PrivacyExpectation):
+    """An attacker who knows all but a secret column of a record cannot read the secret of a
+    training record off the synthetic rows more often than that of a record the generator never saw.
+
+    The attacker guesses each target's secret from its closest synthetic rows on the known
+    columns (Giomi et al. 2022; ``expectations.metrics.inference``); training targets' success
+    against holdout targets' gives the risk (s_train − s_control) / (1 − s_control). Test: per
+    secret column, an exact permutation scan of the training targets' success (over all
+    targets and the ones whose match is closest), failing when significant with a risk above
+    ``max_inference_risk``; Bonferroni over the secrets at level ``alpha``. Needs holdout rows
+    and at least one secret column; otherwise it passes with no figure and says why. The
+    observed value is the highest risk.
+    """
+
+    part: ClassVar[str] = "inference"
+    limit: ClassVar[str] = "max_inference_risk"
+    limits: ClassVar[Tuple[str, ...]] = ("max_inference_risk",)
+    judge: ClassVar[Any] = staticmethod(inference_verdict)
+    max_inference_risk: Union[float, SuiteParameterDict] = pydantic.Field(
+        0.0, description="Highest inference risk passing even when significant (0: any significant risk fails)."
+    )
+    _unit = pydantic.validator("max_inference_risk", allow_reuse=True)(unit_interval)
+
+    metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_inference_risk", "alpha")
+    sentence_kwargs: ClassVar[Tuple[str, ...]] = (*_PrivacyExpectation.sentence_kwargs, "secret_columns", "alpha")
+
+    absent_reason: ClassVar[str] = NO_HOLDOUT_CONTROL
+    template: ClassVar[str] = (
+        "Privacy, attribute inference: an attacker who knows every audit column of a record but a secret one "
+        "($secret_columns) and guesses it from the closest $synthetic_label rows must not guess the secrets of "
+        "$real_label records more often than those of $holdout_label records beyond a risk of $max_inference_risk "
+        "(risk = (training success − holdout success) / (1 − holdout success); exact permutation scan over all "
+        "targets and the quarter and twentieth with the closest synthetic match, Bonferroni over the secrets at "
+        "level $alpha; up to $attack_sample targets each; rows by $source_column)."
+    )
+
+    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+        profile = metrics[PRIVACY_PROFILE]
+        failed = self._not_measured(profile, self.part)
+        if failed:
+            return failed
+        if not self._get_success_kwargs().get("secret_columns"):
+            return self._not_with_this_batch(metrics, NO_SECRET)
+        if self.part not in profile:
+            return self._not_with_this_batch(metrics, self.absent_reason)
+        judged = self._verdict(profile[self.part], self._get_success_kwargs())
+        return self._judge(metrics, judged["observed"], judged["passes"], verdict=judged)
+
+    @classmethod
+    def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
+        summary = sentence(
+            "Highest attribute-inference risk $risk (0: the synthetic rows reveal no more about training records "
+            "than about others; 1: every training secret is read off). A numeric guess within $tolerance of the "
+            "column's real range (1st–99th percentile) counts as right.",
+            {"risk": details["verdict"]["observed"], "tolerance": f"{100 * details['tolerance']:g}%"},
+        )
+        rows = []
+        for secret in details["secrets"]:
+            rows.append(
+                [
+                    secret["secret"],
+                    "all targets",
+                    _percent(secret["train_success"]),
+                    _percent(secret["control_success"]),
+                    secret["risk"],
+                    interval(secret["interval"]),
+                ]
+            )
+            rows += [
+                [
+                    secret["secret"],
+                    f"closest-match {100 * share['share']:g}% ({share['members']:,} training, "
+                    f"{share['non_members']:,} holdout)",
+                    _percent(share["train_success"]),
+                    _percent(share["control_success"]),
+                    "—",
+                    "—",
+                ]
+                for share in secret["confident"]
+                if share["share"] < 1.0
+            ]
+        header = ["Secret", "Targets", "Training guessed", "Holdout guessed", "Risk", "95% interval"]
+        return with_verdict([summary, table(header, rows)], details["verdict"])
+
+
 class ExpectSyntheticDcrShareToBeBelow(_PrivacyExpectation):
     """The share of synthetic rows closer to the training sample than to an equal-size holdout
     sample (0.5 when the generator did not memorise) is not significantly above ``max_dcr_share``.
@@ -350,6 +452,7 @@ class ExpectSyntheticRowsNotCloserThanRealNeighbours(_PrivacyExpectation):
 
 
 __all__ = [
+    "ExpectSyntheticAttributeInferenceRiskToBeBelow",
     "ExpectSyntheticDcrShareToBeBelow",
     "ExpectSyntheticExactCopyRateToBeBelow",
     "ExpectSyntheticMembershipAdvantageToBeBelow",

@@ -13,10 +13,11 @@ import pytest
 from tests.browser import interval_text, rendered_dom, visible_text
 
 
-def _audit(adult_dir: Path, synthetic: str, out: Path) -> tuple[dict, Path, int]:
+def _audit(adult_dir: Path, synthetic: str, out: Path, *extra: str) -> tuple[dict, Path, int]:
     command = [sys.executable, "-m", "auditing.cli", "audit", "--real", str(adult_dir / "train.csv")]
     command += ["--synthetic", str(adult_dir / f"{synthetic}.csv"), "--holdout", str(adult_dir / "holdout.csv")]
-    completed = subprocess.run([*command, "--out", str(out), "--json"], capture_output=True, text=True, timeout=600)
+    command += ["--out", str(out), "--json", *extra]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert completed.returncode in (0, 1), completed.stderr
     return json.loads((out / "report.json").read_text()), out, completed.returncode
 
@@ -29,7 +30,7 @@ def adult_run(adult_dir: Path, tmp_path_factory) -> tuple[dict, Path]:
 
 @pytest.fixture(scope="module")
 def leaky_run(adult_dir: Path, tmp_path_factory) -> tuple[dict, Path, int]:
-    return _audit(adult_dir, "synthetic_leaky", tmp_path_factory.mktemp("leaky"))
+    return _audit(adult_dir, "synthetic_leaky", tmp_path_factory.mktemp("leaky"), "--secret", "income,age")
 
 
 def test_leaky_set_is_high_privacy_risk_with_attack_figures_and_intervals(leaky_run, chromium):
@@ -60,6 +61,17 @@ def test_leaky_set_is_high_privacy_risk_with_attack_figures_and_intervals(leaky_
         f"{near['training_records']:,} of {near['records']:,}" in text
     )
     assert "Fails: copies 50.00% of rows vs 0.14% in real data" in text and "level α = 0.01" in text
+    # Half the rows are training rows: their income and age are read off the synthetic data.
+    inference = by_type["expect_synthetic_attribute_inference_risk_to_be_below"]
+    income, age = inference["details"]["secrets"]
+    assert not inference["success"] and inference["details"]["verdict"]["failing"] == ["income", "age"]
+    assert income["risk"] > 0.3 and income["interval"][0] > 0.2 and income["p_value"] < 0.001
+    assert "Privacy, attribute inference: an attacker who knows every audit column of a record" in text
+    assert (
+        f"income all targets {100 * income['train_success']:.2f}% {100 * income['control_success']:.2f}% "
+        f"{income['risk']:.3f} {interval_text(income['interval'])}" in text
+    )
+    assert "attribute inference (critical): income: guessed for" in message
 
 
 def test_gc_set_is_low_privacy_risk(adult_run):

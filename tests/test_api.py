@@ -105,6 +105,7 @@ def test_lambda_handler_audits_s3_inputs_and_links_data_docs(api_env, event_file
     with urllib.request.urlopen(link, timeout=30) as page:
         html = page.read().decode()
     assert "Fairness, demographic parity" in html and "Privacy, membership inference" in html
+    assert "Privacy, attribute inference" in html  # the target is the default secret
     stored = api_env.s3.client.get_object(Bucket=RESULTS, Key=f"audits/{report['audit_id']}/report.json")
     stored_report = json.loads(stored["Body"].read())
     assert stored_report["overall_score"] == report["overall_score"]
@@ -270,6 +271,13 @@ def test_bad_files_get_the_right_problem_and_leave_no_temp_folder(api_env, monke
         problem = _assert_problem(answer, kind)
         assert words in problem["detail"], (location, problem["detail"])
         assert list(api_env.work.iterdir()) == [], location
+
+    answer = client.post("/audit", json=_body(secret_columns=["outcome", "salary"]))
+    assert answer.status_code == 422, answer.text
+    assert (
+        "secret column(s) 'salary' not among the audit columns" in _assert_problem(answer, "unknown-column")["detail"]
+    )
+    assert list(api_env.work.iterdir()) == []
 
     monkeypatch.setenv("SYNTH_AUDIT_MAX_BYTES", "10000")
     answer = client.post("/audit", json=_body())

@@ -118,6 +118,25 @@ def test_text_in_a_numeric_column_is_a_finding_naming_column_and_count(capsys, d
     assert "unknown-text" not in json.dumps(report)
 
 
+def test_an_unknown_secret_column_exits_2_naming_it(capsys, demo_files, tmp_path):
+    argv = audit_argv(demo_files["real"], demo_files["good"], tmp_path / "o", "--secret", "outcome,salary")
+    err = _input_error(capsys, *argv, "--holdout", str(demo_files["holdout"]))
+    assert "secret column(s) 'salary' not among the audit columns" in err and "'outcome'" in err
+
+
+def test_secret_columns_get_an_inference_figure_and_verdict(demo_files, tmp_path):
+    argv = audit_argv(demo_files["real"], demo_files["good"], tmp_path, "--secret", "outcome", "--bootstrap", "20")
+    assert main([*argv, "--holdout", str(demo_files["holdout"])]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    (inference,) = [e for e in report["modules"]["privacy"]["expectations"] if e["details"].get("part") == "inference"]
+    (outcome,) = inference["details"]["secrets"]
+    assert inference["success"] is True and outcome["secret"] == "outcome"
+    assert outcome["members"] == outcome["non_members"] == 2_500  # the membership attack's targets
+    risk = (outcome["train_success"] - outcome["control_success"]) / (1 - outcome["control_success"])
+    assert outcome["risk"] == pytest.approx(risk) and inference["observed_value"] == pytest.approx(risk)
+    assert "attribute inference: outcome: guessed for" in report["detailed_findings"]["privacy"]["message"]
+
+
 def test_usage_errors_exit_2(capsys, demo_files, tmp_path):
     assert _input_error(capsys, "audit", "--synthetic", "x.csv")  # --real missing
     argv = audit_argv(demo_files["real"], demo_files["good"], tmp_path / "o", "--min-column-shapes", "1.5")

@@ -13,6 +13,7 @@ import pytest
 from auditing.checkpoint import data_docs_page, open_context, result_dicts, run_checkpoint
 from auditing.engine import run_audit
 from auditing.parameters import AuditParameters
+from expectations import AUDIT_EXPECTATION_TYPES
 from expectations.metrics.significance import format_p
 from tests.browser import interval_text, rendered_dom, visible_text
 
@@ -97,5 +98,5 @@ def test_a_metric_that_cannot_run_is_a_clear_finding_not_a_traceback(tmp_path, c
     assert "Traceback" not in stored
     results = result_dicts(result)
     expected = "the audit batch has no rows labelled 'synthetic' in column '_audit_source'"
-    assert [r["error"] for r in results] == [expected] * 9
+    assert [r["error"] for r in results] == [expected] * len(AUDIT_EXPECTATION_TYPES)
     assert result.success is False

@@ -24,9 +24,15 @@ DPD = "expect_synthetic_demographic_parity_difference_to_be_below"
 
 @pytest.fixture(scope="module")
 def fresh_split(adult_dir: Path, tmp_path_factory) -> dict[str, Path]:
-    """Adult split train : holdout : fresh = 2 : 1 : 1; the fresh sample is what a perfect generator makes."""
+    """Adult split train : holdout : fresh = 2 : 1 : 1; the fresh sample is what a perfect generator makes.
+
+    These tests are about the gate's rule, so they need a fresh sample on which no critical check
+    raises a false alarm: seed 0's is one of the about 1 in 100 on which attribute inference flags
+    income (p = 0.0075 at level 0.01), so seed 1's is used. How often a fresh sample fails is the
+    calibration harness's to measure (README, "Calibration").
+    """
     population = pd.concat([pd.read_csv(adult_dir / f"{n}.csv") for n in ("train", "holdout")], ignore_index=True)
-    split = calibration.split_population(population, seed=0, train_rows=4_000)
+    split = calibration.split_population(population, seed=1, train_rows=4_000)
     folder = tmp_path_factory.mktemp("fresh")
     files = {}
     for role, frame in (("real", split.train), ("holdout", split.holdout), ("synthetic", split.fresh)):

@@ -185,12 +185,14 @@ def test_spark_fidelity_intervals_agree_within_sampling_error(audits: dict[str, 
 
 
 def test_exact_copies_and_membership_equal_on_the_leaky_set(adult_dir: Path, spark: Any, tmp_path: Path) -> None:
-    """Exact-copy counts and the split test exactly; membership figures equal with the same seed and target sample."""
+    """Exact-copy counts and the split test exactly; membership and attribute-inference figures equal
+    with the same seed and target sample."""
     from auditing.engine import run_audit
 
     files = [adult_dir / f"{name}.csv" for name in ("train", "synthetic_leaky", "holdout")]
+    parameters = AuditParameters(privacy_secret_columns=("income", "age"))
     reports = {
-        engine: run_audit(*files, out_dir=tmp_path / engine, parameters=AuditParameters(), engine=engine).report
+        engine: run_audit(*files, out_dir=tmp_path / engine, parameters=parameters, engine=engine).report
         for engine in ("pandas", "spark")
     }
     figures = {}
@@ -198,7 +200,13 @@ def test_exact_copies_and_membership_equal_on_the_leaky_set(adult_dir: Path, spa
         by_type = {e["type"]: e for e in report["modules"]["privacy"]["expectations"]}
         copies = by_type["expect_synthetic_exact_copy_rate_to_be_below"]["details"]
         attack = by_type["expect_synthetic_membership_advantage_to_be_below"]["details"]
+        inference = by_type["expect_synthetic_attribute_inference_risk_to_be_below"]["details"]
         figures[engine] = {
+            **{
+                f"{s['secret']}_{k}": s[k]
+                for s in inference["secrets"]
+                for k in ("train_success", "control_success", "risk", "interval", "p_value")
+            },
             "copies": copies["count"],
             "holdout_rate": copies["holdout_rate"],
             **{f"split_{k}": copies["split_test"][k] for k in ("p_value", "statistic", "expected", "records")},
@@ -209,6 +217,8 @@ def test_exact_copies_and_membership_equal_on_the_leaky_set(adult_dir: Path, spa
     for key, expected in figures["pandas"].items():
         assert np.allclose(figures["spark"][key], expected, rtol=0, atol=1e-9), key
     assert reports["spark"]["detailed_findings"]["privacy"]["risk_level"] == "high"
+    # Half the leaky rows are training rows: the income of a training record is read off far more often.
+    assert figures["spark"]["income_risk"] > 0.3 and figures["spark"]["income_p_value"] < 0.001
 
 
 def test_no_spark_metric_collects_the_real_or_synthetic_side(audits: dict[str, Any]) -> None:

@@ -21,7 +21,8 @@ from scipy.spatial.distance import cdist
 from auditing.batch import build_audit_batch
 from expectations import HOLDOUT_LABEL, REAL_LABEL, SYNTHETIC_LABEL
 from expectations.metrics.errors import AuditDataError
-from expectations.metrics.privacy import nearest_neighbours, privacy_profile
+from expectations.metrics.neighbours import nearest_neighbours
+from expectations.metrics.privacy import privacy_profile
 from expectations.metrics.sources import split_sources
 
 #: Small enough to keep the Spark runs quick, large enough for several Arrow batches per partition.
@@ -137,7 +138,7 @@ def adult_sides(adult, spark) -> dict[str, dict[str, Any]]:
 
 
 def _assert_same(pandas_value: Any, spark_value: Any, path: str = "profile") -> None:
-    """Same keys and types; integers equal, floats equal to 1e-9."""
+    """Same keys and types; integers and text equal, floats equal to 1e-9."""
     if isinstance(pandas_value, dict):
         assert isinstance(spark_value, dict) and set(pandas_value) == set(spark_value), path
         for key in pandas_value:
@@ -146,14 +147,14 @@ def _assert_same(pandas_value: Any, spark_value: Any, path: str = "profile") -> 
         assert isinstance(spark_value, list) and len(pandas_value) == len(spark_value), path
         for index, (a, b) in enumerate(zip(pandas_value, spark_value, strict=True)):
             _assert_same(a, b, f"{path}[{index}]")
-    elif isinstance(pandas_value, bool) or pandas_value is None or isinstance(pandas_value, int):
+    elif isinstance(pandas_value, (bool, int, str)) or pandas_value is None:
         assert spark_value == pandas_value and type(spark_value) is type(pandas_value), path
     else:
         assert isinstance(spark_value, float), path
         assert spark_value == pytest.approx(pandas_value, abs=1e-9, rel=0), path
 
 
-def _profiles(sides: dict[str, Any], holdout: bool, **overrides: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def _profiles(sides: dict[str, Any], holdout: bool, **overrides: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     from expectations.spark.privacy import spark_privacy_profile
 
     options = {**SETTINGS, **overrides, "columns": sides["columns"]}
@@ -167,9 +168,9 @@ def _profiles(sides: dict[str, Any], holdout: bool, **overrides: int) -> tuple[d
 
 @pytest.mark.parametrize("name", ["synthetic_leaky", "synthetic_gc"])
 def test_spark_profile_equals_pandas_with_holdout(adult_sides, name):
-    expected, actual = _profiles(adult_sides[name], holdout=True)
+    expected, actual = _profiles(adult_sides[name], holdout=True, secret_columns=["income", "age", "workclass"])
     assert actual["exact_copies"] == expected["exact_copies"]  # counts and rates identical
-    for part in ("attack", "dcr_share"):
+    for part in ("attack", "dcr_share", "inference"):
         _assert_same(expected[part], actual[part], part)
     _assert_same(expected, actual)
     assert actual["attack"]["members"] == SETTINGS["attack_sample"]
@@ -209,7 +210,14 @@ def test_missing_values_dates_and_copies_agree(spark):
     )
     from expectations.spark.privacy import spark_privacy_profile
 
-    options = {"dcr_sample": 100, "attack_sample": 80, "bootstrap_replicates": 20, "seed": 9}
+    # Secrets with missing values: a null and a NaN number, a None category (hashed as a key of its own).
+    options = {
+        "dcr_sample": 100,
+        "attack_sample": 80,
+        "bootstrap_replicates": 20,
+        "seed": 9,
+        "secret_columns": ["x", "c", "when"],
+    }
     for with_holdout in (True, False):
         expected = privacy_profile(real, synthetic, holdout if with_holdout else None, **options)
         actual = spark_privacy_profile(
@@ -220,6 +228,7 @@ def test_missing_values_dates_and_copies_agree(spark):
         )
         assert actual["exact_copies"] == expected["exact_copies"]
         assert expected["exact_copies"]["count"] >= 120
+        assert ("inference" in expected) is with_holdout
         _assert_same(expected, actual)
 
 
@@ -283,7 +292,12 @@ def test_only_aggregates_and_the_bounded_sample_reach_the_driver(adult_sides, sp
     sides = adult_sides["synthetic_gc"]
     for holdout in (sides["spark"]["holdout"], None):
         spark_privacy_profile(
-            sides["spark"]["real"], sides["spark"]["synthetic"], holdout, columns=sides["columns"], **SETTINGS
+            sides["spark"]["real"],
+            sides["spark"]["synthetic"],
+            holdout,
+            columns=sides["columns"],
+            secret_columns=["income"],
+            **SETTINGS,
         )
     assert roots and set(roots) <= {"Aggregate", "GlobalLimit"}, roots
     # The target sample, once per profile: train + holdout samples, then the real sample alone.

@@ -133,7 +133,8 @@ def test_split_test_does_not_depend_on_the_order_records_arrive_in():
 def _near_p(seed: int, copied: int) -> float:
     """Near-match p-value: 300 members, 300 non-members, 300 synthetic rows, ``copied`` of them
     near-copies of members. Half the records share 12 discrete profiles (natural exact matches)."""
-    from expectations.metrics.privacy import near_match_test, nearest_neighbours
+    from expectations.metrics.neighbours import nearest_neighbours
+    from expectations.metrics.privacy import near_match_test
 
     rng = np.random.default_rng(seed)
 

@@ -62,7 +62,7 @@ class DistanceEncoder:
                 present = as_float(values)
                 numeric_counts[name] = np.unique(present[~np.isnan(present)], return_counts=True)
             else:
-                category_counts[name] = _as_keys(values).value_counts().to_dict()
+                category_counts[name] = as_keys(values).value_counts().to_dict()
         return cls.from_counts(columns, numeric_counts, category_counts, top_categories)
 
     @classmethod
@@ -95,6 +95,17 @@ class DistanceEncoder:
     def width(self) -> int:
         return 2 * len(self.numeric) + sum(len(kept) + 1 for kept in self.categories.values())
 
+    def block(self, name: str) -> slice:
+        """The codes of column ``name``: its slice of ``transform``'s columns (2 per numeric column,
+        kept categories + 1 per categorical one, in audit-column order)."""
+        start = 0
+        for column in self.columns:
+            width = 2 if column in self.numeric else len(self.categories[column]) + 1
+            if column == name:
+                return slice(start, start + width)
+            start += width
+        raise KeyError(name)
+
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """Encode ``frame``'s audit columns as a float32 matrix (rows × ``width``).
 
@@ -106,7 +117,7 @@ class DistanceEncoder:
             if name in self.numeric:
                 blocks.append(self._numeric(name, as_float(frame[name])))
             else:
-                blocks.append(self._categorical(name, _as_keys(frame[name])))
+                blocks.append(self._categorical(name, as_keys(frame[name])))
         return np.hstack(blocks).astype(np.float32) if blocks else np.zeros((len(frame), 0), np.float32)
 
     def numeric_range(self, name: str) -> tuple[float, float] | None:
@@ -147,6 +158,6 @@ class DistanceEncoder:
         return one_hot
 
 
-def _as_keys(values: pd.Series) -> pd.Series:
+def as_keys(values: pd.Series) -> pd.Series:
     """Categorical values as comparable string keys, missing as a key of its own."""
     return values.astype(object).where(values.notna(), MISSING_KEY).map(str)

@@ -54,21 +54,22 @@ from expectations.metrics.bootstrap import centred_intervals
 from expectations.metrics.distributions import as_float, column_kind
 from expectations.metrics.encoding import MISSING_KEY, DistanceEncoder
 from expectations.metrics.errors import AuditDataError
+from expectations.metrics.inference import (
+    INFERENCE_TOLERANCE,
+    InferenceTallies,
+    check_secrets,
+    inference_figures,
+    secret_values,
+    tallies_by_secret,
+)
+from expectations.metrics.neighbours import RATIO_EPSILON, nearest_neighbours
 from expectations.metrics.significance import subset_sum_p_value
 
 #: False-positive rates at which the attack's true-positive rate is reported.
 LOW_FPRS = (0.01, 0.001)
-#: Keeps the membership score's ratio defined (0 / 0 = 1); distances of the encoding are O(0.01–1).
-RATIO_EPSILON = 1e-6
 #: Quantiles of the distances reported without a holdout; the 5th percentile of the real
 #: sample's own distances is also the "close" threshold.
 DCR_QUANTILES = (0.05, 0.25, 0.5)
-#: Rows per block of the float32 distance matrix: 1,024 × 20,000 float32 distances ≈ 80 MB.
-_ROW_BLOCK = 1_024
-#: Candidate pairs re-measured in float64 at a time: 65,536 pairs × ~100 columns ≈ 50 MB.
-_PAIR_CHUNK = 65_536
-#: Unit roundoff of float32.
-_FLOAT32_UNIT = 2.0**-24
 
 
 def canonical_values(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -243,184 +244,6 @@ def copy_counts(train_keys: np.ndarray, synthetic_keys: np.ndarray, holdout_keys
     holdout, holdout_unique = count(holdout_keys) if holdout_keys is not None else (None, None)
     repeats = int(multiplicity[multiplicity > 1].sum())
     return CopyCounts(synthetic, synthetic_unique, repeats, holdout, holdout_unique)
-
-
-def nearest_neighbours(
-    rows: np.ndarray,
-    others: np.ndarray,
-    bounds: Sequence[int] | None = None,
-    exclude: np.ndarray | None = None,
-    reverse: bool = False,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Exact Euclidean nearest-neighbour distances between two encoded row sets.
-
-    ``others`` is split into groups at ``bounds`` (contiguous ranges, default one group). Returns
-    (n_groups, len(rows)) distances from every row to its closest ``others`` row of each group
-    and, with ``reverse``, every ``others`` row's distance to its closest row. ``exclude[i]`` is
-    an ``others`` position row ``i`` must not match (itself, when both sets hold the same rows).
-    A row with nothing to match (empty group, or only itself) gets ``inf``.
-
-    Every pair is compared. A float32 matrix product per block of rows on augmented vectors,
-    s(r, o) = [r, |r|², 1] · [−2o, 1, |o|²] = |r − o|², only *filters*: every pair whose s is
-    within a margin of the float32 minimum is re-measured exactly, d = sqrt(Σ_k (r_k − o_k)²) in
-    float64 with the terms added in column order (``pair_distances``), and the smallest d wins.
-    The margin is a rigorous bound on the float32 error, so the true nearest pair is always
-    re-measured. With n = width + 2 terms and u = 2⁻²⁴, for S = |r|² + |o|²:
-
-    - rounding the inputs to float32 moves |r − o|² by at most ≈ 4u·S (|δ| ≤ u(|r| + |o|));
-    - rounding |r|² and |o|² to float32 adds at most u·S;
-    - the float32 dot product, in any summation order (BLAS blocking, FMA), errs by at most
-      γ_n Σ_k |x_k y_k| ≤ γ_n · 2S(1 + 2u) with γ_n = nu / (1 − nu) (Higham, Thm 3.5);
-
-    so |s − |r − o|²| ≤ E = (2γ_n(1 + 3u) + 6u)·S (≈ 2(n + 3)·u·S, about a hundred float32
-    ulps of S for ~100 columns). The true nearest pair (value d*²) has s ≤ d*² + E ≤ s_min + 2E,
-    hence the margin 2E, with S taken at the largest norms involved; the float64 rounding of the
-    re-measure (~n·2⁻⁵³·S) is far inside the slack.
-
-    Because the result is the exact minimum over all pairs, it does not depend on how the rows or
-    ``others`` are split: the minimum over any partition of the rows (Spark partitions, Arrow
-    batches, this function's blocks) equals the minimum over all of them, and an exact copy reads
-    0 rather than float32 rounding noise. Memory stays bounded by the block (``_ROW_BLOCK`` rows ×
-    len(others)) and the pair chunk (``_PAIR_CHUNK``).
-    """
-    rows64 = np.asarray(rows, dtype=np.float64)
-    others64 = np.asarray(others, dtype=np.float64)
-    bounds = list(bounds) if bounds is not None else [0, len(others64)]
-    groups = [(low, high) for low, high in zip(bounds[:-1], bounds[1:], strict=True)]
-    forward = np.full((len(groups), len(rows64)), np.inf)
-    backward = np.full(len(others64), np.inf) if reverse else None
-    if len(rows64) == 0 or len(others64) == 0:
-        return forward, backward
-
-    row_norms = np.einsum("ij,ij->i", rows64, rows64)
-    other_norms = np.einsum("ij,ij->i", others64, others64)
-    augmented_rows = np.hstack([rows64, row_norms[:, None], np.ones((len(rows64), 1))]).astype(np.float32)
-    augmented_others = np.ascontiguousarray(
-        np.hstack([-2.0 * others64, np.ones((len(others64), 1)), other_norms[:, None]]).astype(np.float32).T
-    )
-    # 2E / S: the margin per unit of |r|² + |o|² (see the docstring).
-    terms = augmented_rows.shape[1]
-    gamma = terms * _FLOAT32_UNIT / (1.0 - terms * _FLOAT32_UNIT)
-    relative_margin = 2.0 * (2.0 * gamma * (1.0 + 3.0 * _FLOAT32_UNIT) + 6.0 * _FLOAT32_UNIT)
-    # Reverse direction: a running float32 minimum per ``others`` row over the blocks seen so far.
-    running = np.full(len(others64), np.inf)
-    column_margin = relative_margin * (row_norms.max() + other_norms)
-    rows_t = np.ascontiguousarray(rows64.T)
-    others_t = np.ascontiguousarray(others64.T)
-
-    for start in range(0, len(rows64), _ROW_BLOCK):
-        stop = min(start + _ROW_BLOCK, len(rows64))
-        block_rows = np.arange(stop - start)
-        for group, (low, high) in enumerate(groups):
-            if high == low:
-                continue
-            # One product per group: a contiguous block makes the row-wise argmin/min fast.
-            squared = augmented_rows[start:stop] @ augmented_others[:, low:high]
-            if exclude is not None:
-                inside = (exclude[start:stop] >= low) & (exclude[start:stop] < high)
-                squared[block_rows[inside], exclude[start:stop][inside] - low] = np.inf
-            _forward_block(
-                squared,
-                start,
-                low,
-                relative_margin * (row_norms[start:stop] + other_norms[low:high].max()),
-                forward[group],
-                rows_t,
-                others_t,
-                exclude,
-            )
-            if reverse:
-                block_min = squared.min(axis=0)
-                np.minimum(running[low:high], block_min, out=running[low:high])
-                limit = _round_up_float32(running[low:high] + column_margin[low:high])
-                # Only columns whose block minimum is within the margin of their running minimum
-                # can hold a candidate; after the first blocks these are few.
-                columns = np.flatnonzero(block_min <= limit)
-                if columns.size:
-                    row, column = _pairs(squared[:, columns] <= limit[columns])
-                    row, column = _drop_excluded(start + row, low + columns[column], exclude)
-                    np.minimum.at(backward, column, pair_distances(rows_t, others_t, row, column))
-    return forward, backward
-
-
-def _forward_block(
-    squared: np.ndarray,
-    start: int,
-    low: int,
-    margin: np.ndarray,
-    best: np.ndarray,
-    rows_t: np.ndarray,
-    others_t: np.ndarray,
-    exclude: np.ndarray | None,
-) -> None:
-    """Lower ``best`` (per row) to the exact distance of each block row's candidates.
-
-    Candidates: the float32 nearest of each row, and every other pair within ``margin`` of it.
-    Others exist only where the second-smallest value is within the margin, so the full
-    comparison runs on those (few) rows only.
-    """
-    block_rows = np.arange(len(squared))
-    nearest = squared.argmin(axis=1)
-    least = squared[block_rows, nearest]
-    limit = _round_up_float32(least.astype(np.float64) + margin)
-    squared[block_rows, nearest] = np.inf
-    second = squared.min(axis=1)
-    squared[block_rows, nearest] = least
-    row, column = _drop_excluded(start + block_rows, low + nearest, exclude)
-    _lower(best, row, pair_distances(rows_t, others_t, row, column))
-    ambiguous = np.flatnonzero(second <= limit)
-    if ambiguous.size:
-        row, column = _pairs(squared[ambiguous] <= limit[ambiguous, None])
-        row, column = _drop_excluded(start + ambiguous[row], low + column, exclude)
-        _lower(best, row, pair_distances(rows_t, others_t, row, column))
-
-
-def _pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) of the True entries, row by row (``np.flatnonzero`` is far faster than 2-D ``nonzero``)."""
-    row, column = np.divmod(np.flatnonzero(mask), mask.shape[1])
-    return row, column
-
-
-def _lower(best: np.ndarray, row: np.ndarray, distances: np.ndarray) -> None:
-    """best[row[i]] = min(best[row[i]], distances[i]) for pairs listed row by row (as np.nonzero lists them)."""
-    if row.size:
-        first = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
-        best[row[first]] = np.minimum(best[row[first]], np.minimum.reduceat(distances, first))
-
-
-def _round_up_float32(values: np.ndarray) -> np.ndarray:
-    """The smallest float32 ≥ each float64 value, so a float32 comparison never drops a candidate."""
-    rounded = values.astype(np.float32)
-    low = rounded.astype(np.float64) < values
-    rounded[low] = np.nextafter(rounded[low], np.float32(np.inf))
-    return rounded
-
-
-def _drop_excluded(row: np.ndarray, column: np.ndarray, exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Remove the excluded pairs: their inf passes the filter when a row has nothing else (limit inf)."""
-    if exclude is None or row.size == 0:
-        return row, column
-    keep = exclude[row] != column
-    return row[keep], column[keep]
-
-
-def pair_distances(rows_t: np.ndarray, others_t: np.ndarray, row: np.ndarray, column: np.ndarray) -> np.ndarray:
-    """Exact distances sqrt(Σ_k (r_k − o_k)²) of the pairs (row[i], column[i]), in float64.
-
-    ``rows_t`` and ``others_t`` are the transposed (width × n) float64 matrices. The squares are
-    added one column at a time in column order, so a pair's distance is the same float64 whatever
-    other pairs are measured with it (a vectorised sum may change its order with the batch).
-    """
-    out = np.empty(row.size)
-    for begin in range(0, row.size, _PAIR_CHUNK):
-        end = min(begin + _PAIR_CHUNK, row.size)
-        difference = rows_t[:, row[begin:end]] - others_t[:, column[begin:end]]
-        np.multiply(difference, difference, out=difference)
-        total = difference[0].copy() if len(difference) else np.zeros(end - begin)
-        for squares in difference[1:]:
-            total += squares
-        out[begin:end] = np.sqrt(total)
-    return out
 
 
 def attack_figures(member_scores: np.ndarray, nonmember_scores: np.ndarray) -> dict[str, float]:
@@ -684,16 +507,23 @@ def near_match_test(
     return {"p_value": p_value, "by_ratio": by_ratio, "permutations": permutations}
 
 
+def attack_positions(per_side: int, attack_sample: int) -> np.ndarray:
+    """Positions, among the 2·per_side targets, of the attack's members and non-members: the
+    first m = min(per_side, attack_sample) of each (already random) sample, members first."""
+    m = min(per_side, attack_sample)
+    return np.r_[np.arange(m), per_side + np.arange(m)]
+
+
 def _attack_part(
     distances: HoldoutDistances, target_codes: np.ndarray, settings: Mapping[str, int], rng: np.random.Generator
 ) -> dict[str, Any]:
     """The membership attack on the first m targets of each sample (``membership_scores``)."""
     per_side = distances.to_synthetic.size // 2
-    # Members / non-members: the first m of each (already random) sample.
-    m = min(per_side, int(settings["attack_sample"]))
-    attack_rows = np.vstack([target_codes[:m], target_codes[per_side : per_side + m]])
+    attack = attack_positions(per_side, int(settings["attack_sample"]))
+    m = attack.size // 2
+    attack_rows = target_codes[attack]
     (to_reference,), _ = nearest_neighbours(attack_rows, attack_rows, exclude=np.arange(2 * m))
-    to_synthetic = np.r_[distances.to_synthetic[:m], distances.to_synthetic[per_side : per_side + m]]
+    to_synthetic = distances.to_synthetic[attack]
     scores = membership_scores(to_synthetic, to_reference)
     members, nonmembers = scores[:m], scores[m:]
     attack = _attack_with_intervals(members, nonmembers, int(settings["bootstrap_replicates"]), rng)
@@ -717,6 +547,7 @@ def privacy_figures(
     target_codes: np.ndarray | None,
     settings: Mapping[str, int],
     rng: np.random.Generator,
+    inference: Mapping[str, InferenceTallies] | None = None,
 ) -> dict[str, Any]:
     """The privacy profile from engine-neutral statistics (see the module docstring for definitions).
 
@@ -724,7 +555,9 @@ def privacy_figures(
     ``CopyCounts``; ``distances``: ``HoldoutDistances`` with a holdout, else ``RealDistances``;
     ``target_codes``: the encoded train then holdout samples (``draw_targets`` order; with a
     holdout); ``rng``: the generator right after ``draw_targets`` (bootstrap draws: attack
-    intervals, then the share interval).
+    intervals, the share interval, then each secret's risk interval); ``inference``: per secret
+    column the ``InferenceTallies`` of the attack's 2m targets (``attack_positions``; with a
+    holdout and secrets named), whose figures (``inference_figures``) form ``inference``.
 
     Figures: copy rates = counts / rows of their side; attack scores ``membership_scores`` of the
     first m targets of each sample; DCR share = (closer_to_train + ½ tied) / n_synthetic;
@@ -759,6 +592,22 @@ def privacy_figures(
             "holdout_rows": per_side,
             "synthetic_rows": n_synthetic,
         }
+        if inference is not None:
+            profile["inference"] = {
+                "secrets": [
+                    inference_figures(
+                        secret,
+                        tallies,
+                        target_codes[attack_positions(per_side, int(settings["attack_sample"]))],
+                        attack["members"],
+                        replicates,
+                        rng,
+                        int(settings["seed"]),
+                    )
+                    for secret, tallies in inference.items()
+                ],
+                "tolerance": INFERENCE_TOLERANCE,
+            }
         profile["score"] = 1.0 - attack["advantage"]
         advantage_bounds = attack["intervals"]["advantage"]
         profile["interval"] = [1.0 - advantage_bounds[1], 1.0 - advantage_bounds[0]] if advantage_bounds else None
@@ -817,6 +666,7 @@ def privacy_profile(
     top_categories: int = 20,
     bootstrap_replicates: int = 200,
     seed: int = 0,
+    secret_columns: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Exact copies, DCR share, membership attack (with a holdout) or DCR profile (without one).
 
@@ -833,12 +683,15 @@ def privacy_profile(
     top_categories : one-hot categories kept per categorical column (the rest are "other").
     bootstrap_replicates : bootstrap replicates behind the 95% intervals (0: none).
     seed : seed of every sample and bootstrap draw.
+    secret_columns : audit columns an attacker who knows the others tries to infer
+        (``expectations.metrics.inference``); with a holdout, each gets its ``inference`` figures.
 
     Returns
     -------
     dict with ``sample_sizes``, ``exact_copies`` (rate, holdout rate, counts), and either
     ``attack`` (auc, advantage, tpr_at_0.01_fpr, tpr_at_0.001_fpr, intervals, members,
-    non_members) and ``dcr_share`` (share, interval, rows compared), or ``dcr_profile``
+    non_members), ``dcr_share`` (share, interval, rows compared) and, with secrets named,
+    ``inference`` (per secret: success rates, risk, interval, p-value), or ``dcr_profile``
     (synthetic and real quantiles, close_share, interval) when there is no holdout; and
     ``score``, the privacy module score: 1 − advantage with a holdout, else
     1 − max(0, close_share − 0.05) / 0.95. Only aggregates (``privacy_figures``).
@@ -850,6 +703,7 @@ def privacy_profile(
     with_holdout = holdout is not None and len(holdout) > 0
     n_holdout = len(holdout) if with_holdout else None
     check_sizes(len(real), len(synthetic), n_holdout, dcr_sample)
+    secrets = check_secrets(columns, secret_columns or ())
     rng = np.random.default_rng(seed)
     reference = pd.concat([real[columns], holdout[columns]], ignore_index=True) if with_holdout else real[columns]
     encoder = DistanceEncoder.fit(reference, columns, top_categories)
@@ -866,10 +720,22 @@ def privacy_profile(
     synthetic_codes = encoder.transform(synthetic)
     draw = draw_targets(len(real), n_holdout, dcr_sample, rng)
     train_codes = encoder.transform(real.iloc[draw.train])
-    targets = None
+    targets = inference = None
     if with_holdout:
         targets = np.vstack([train_codes, encoder.transform(holdout.iloc[draw.holdout])])
         distances: HoldoutDistances | RealDistances = holdout_distances(synthetic_codes, targets, draw.per_side)
+        if secrets:
+            attack = attack_positions(draw.per_side, attack_sample)
+            m = attack.size // 2
+            attacked = pd.concat([real.iloc[draw.train[:m]][columns], holdout.iloc[draw.holdout[:m]][columns]])
+            inference = tallies_by_secret(
+                encoder,
+                secrets,
+                targets[attack],
+                secret_values(attacked, secrets, encoder),
+                synthetic_codes,
+                secret_values(synthetic, secrets, encoder),
+            )
     else:
         own = own_distances(train_codes)
         (synthetic_to_sample,), _ = nearest_neighbours(synthetic_codes, train_codes)
@@ -884,4 +750,5 @@ def privacy_profile(
         target_codes=targets,
         settings=audit_settings(attack_sample, dcr_sample, top_categories, bootstrap_replicates, seed),
         rng=rng,
+        inference=inference,
     )

@@ -27,6 +27,11 @@ driver turns them into the profile with the same ``privacy_figures``, random dra
   that one aggregate reduces to its ``percentile`` (exact, linear interpolation as numpy's) and
   its count at most the threshold, the 5th percentile of S's own distances (driver).
   ``nearest_neighbours`` is exact, so minima over partitions equal the pandas minima.
+- attribute inference (with a holdout and secrets): the target sample also carries its secrets
+  (``secret_values``: numbers, and 53-bit hashes of category keys); every synthetic partition
+  emits per secret and attack target its ``InferenceTallies`` (exact nearest distance on the
+  known columns, rows tied at it, right guesses among them); a window keeps each target's
+  closest partitions and one aggregate sums their tallies, as ``InferenceTallies.merge`` does.
 
 Rows are numbered by the order Spark reads them: deterministic for files read in order and for
 ``createDataFrame`` from a local frame, which matches pandas row positions; a side whose plan
@@ -49,18 +54,26 @@ from pyspark.sql.window import Window
 
 from expectations.metrics.encoding import MISSING_KEY, DistanceEncoder
 from expectations.metrics.errors import AuditDataError
+from expectations.metrics.inference import (
+    InferenceTallies,
+    check_secrets,
+    known_columns,
+    secret_values,
+    tallies_by_secret,
+)
+from expectations.metrics.neighbours import nearest_neighbours
 from expectations.metrics.privacy import (
     DCR_QUANTILES,
     CopyCounts,
     HoldoutDistances,
     MatchedRecords,
     RealDistances,
+    attack_positions,
     audit_settings,
     check_sizes,
     close_threshold,
     draw_targets,
     holdout_distances,
-    nearest_neighbours,
     own_distances,
     privacy_figures,
 )
@@ -261,8 +274,9 @@ def _encoded_sample(
     encoder: Any,
     columns: Sequence[str],
     keys: Sequence[str],
-) -> dict[str, np.ndarray]:
-    """The codes of the rows at the drawn positions of each side, in draw order.
+    secrets: Sequence[str] = (),
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The codes and the ``secret_values`` of the rows at the drawn positions of each side, in draw order.
 
     ``sides``: side → (positioned canonical frame, positions drawn). Rows are selected by a
     broadcast semi-join on ``_pos``, encoded in ``mapInPandas`` with the broadcast encoder, cut by
@@ -284,30 +298,103 @@ def _encoded_sample(
             frame = batch[list(keys)]
             frame.columns = names
             codes = fitted.transform(frame)
+            hidden = secret_values(frame, secrets, fitted)
             yield pd.DataFrame(
-                {"_side": batch["_side"], "_pos": batch["_pos"], "codes": [row.tobytes() for row in codes]}
+                {
+                    "_side": batch["_side"],
+                    "_pos": batch["_pos"],
+                    "codes": [row.tobytes() for row in codes],
+                    "secrets": [row.tobytes() for row in hidden],
+                }
             )
 
     total = sum(positions.size for _, positions in sides.values())
     # The limit states the bound in the plan; gathering per side in one aggregate reads every
     # partition in one job (a bare limit collect scans the partitions a few at a time).
     rows = (
-        tagged.mapInPandas(encode, "_side int, _pos long, codes binary")
+        tagged.mapInPandas(encode, "_side int, _pos long, codes binary, secrets binary")
         .limit(total)
         .groupBy("_side")
-        .agg(F.collect_list(F.struct("_pos", "codes")).alias("rows"))
+        .agg(F.collect_list(F.struct("_pos", "codes", "secrets")).alias("rows"))
         .collect()
     )
-    found: list[dict[int, np.ndarray]] = [{} for _ in sides]
+    found: list[dict[int, tuple[np.ndarray, np.ndarray]]] = [{} for _ in sides]
     for row in rows:
         for entry in row["rows"]:
-            found[row["_side"]][entry["_pos"]] = np.frombuffer(entry["codes"], dtype=np.float32)
-    samples = {}
+            found[row["_side"]][entry["_pos"]] = (
+                np.frombuffer(entry["codes"], dtype=np.float32),
+                np.frombuffer(entry["secrets"], dtype=np.float64),
+            )
+    samples, hidden = {}, {}
     for tag, (side, (_, positions)) in enumerate(sides.items()):
         if len(found[tag]) != positions.size:
             raise RuntimeError(f"the {side} sample has {len(found[tag])} of its {positions.size} drawn rows")
-        samples[side] = np.vstack([found[tag][int(p)] for p in positions]).reshape(positions.size, -1)
-    return samples
+        drawn = [found[tag][int(p)] for p in positions]
+        samples[side] = np.vstack([codes for codes, _ in drawn]).reshape(positions.size, -1)
+        hidden[side] = np.vstack([values for _, values in drawn]).reshape(positions.size, len(secrets))
+    return samples, hidden
+
+
+def _inference_statistics(
+    synthetic: DataFrame, shared: Any, keys: Sequence[str], columns: Sequence[str], secrets: Sequence[str]
+) -> dict[str, InferenceTallies]:
+    """Per secret the ``InferenceTallies`` of the attack targets: per partition, then merged by a window
+    (each target's closest partitions) and one aggregate (their tallies summed)."""
+    names = list(columns)
+
+    def tallies(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        encoder, targets, target_secrets = shared.value
+        merged: dict[str, InferenceTallies] | None = None
+        for batch in batches:
+            if len(batch) == 0:
+                continue
+            frame = batch[list(keys)]
+            frame.columns = names
+            found = tallies_by_secret(
+                encoder,
+                secrets,
+                targets,
+                target_secrets,
+                encoder.transform(frame),
+                secret_values(frame, secrets, encoder),
+            )
+            merged = found if merged is None else {name: merged[name].merge(found[name]) for name in secrets}
+        if merged is not None:
+            for index, name in enumerate(secrets):
+                tally = merged[name]
+                yield pd.DataFrame(
+                    {
+                        "secret": np.full(tally.distance.size, index, dtype=np.int32),
+                        "target": np.arange(tally.distance.size, dtype=np.int32),
+                        "distance": tally.distance,
+                        "tied": tally.tied,
+                        "right": tally.right,
+                    }
+                )
+
+    closest = Window.partitionBy("secret", "target")
+    rows = (
+        synthetic.mapInPandas(tallies, "secret int, target int, distance double, tied long, right long")
+        .withColumn("best", F.min("distance").over(closest))
+        .where(F.col("distance") == F.col("best"))
+        .groupBy("secret", "target")
+        .agg(F.min("distance").alias("distance"), F.sum("tied").alias("tied"), F.sum("right").alias("right"))
+        .collect()
+    )
+    encoder, targets, _ = shared.value
+    n = len(targets)
+    out = {}
+    for index, name in enumerate(secrets):
+        distance, tied, right = np.full(n, np.inf), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        for row in rows:
+            if row["secret"] == index:
+                distance[row["target"]], tied[row["target"]], right[row["target"]] = (
+                    row["distance"],
+                    row["tied"],
+                    row["right"],
+                )
+        out[name] = InferenceTallies(distance, tied, right, known_columns(encoder, name))
+    return out
 
 
 def _holdout_statistics(
@@ -408,6 +495,7 @@ def spark_privacy_profile(
     top_categories: int = 20,
     bootstrap_replicates: int = 200,
     seed: int = 0,
+    secret_columns: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """``privacy_profile`` on Spark DataFrames: the same keys and figures, without collecting any side.
 
@@ -434,6 +522,9 @@ def spark_privacy_profile(
     with_holdout = bool(n_holdout)
     n_holdout = n_holdout if with_holdout else None
     check_sizes(n_real, n_synthetic, n_holdout, dcr_sample)
+    secrets = check_secrets(columns, secret_columns or ())
+    # Without a holdout there is no control to judge the attack by: the secrets are not sampled.
+    attacked_secrets = secrets if with_holdout else []
     rng = np.random.default_rng(seed)
 
     reference = real_rows.select(*keys).unionByName(holdout_rows.select(*keys)) if with_holdout else real_rows
@@ -458,10 +549,18 @@ def spark_privacy_profile(
         sides["holdout"] = (holdout_rows, draw.holdout)
     encoder_broadcast = spark.sparkContext.broadcast(encoder)
     try:
-        samples = _encoded_sample(spark, sides, encoder_broadcast, columns, keys)
+        samples, hidden = _encoded_sample(spark, sides, encoder_broadcast, columns, keys, attacked_secrets)
     finally:
         encoder_broadcast.destroy()
     targets = np.vstack(list(samples.values()))
+    inference = None
+    if attacked_secrets:
+        attack = attack_positions(draw.per_side, attack_sample)
+        attacked = spark.sparkContext.broadcast((encoder, targets[attack], np.vstack(list(hidden.values()))[attack]))
+        try:
+            inference = _inference_statistics(synthetic_rows, attacked, keys, columns, secrets)
+        finally:
+            attacked.destroy()
     shared = spark.sparkContext.broadcast((encoder, targets))
     try:
         if with_holdout:
@@ -480,4 +579,5 @@ def spark_privacy_profile(
         target_codes=targets if with_holdout else None,
         settings=audit_settings(attack_sample, dcr_sample, top_categories, bootstrap_replicates, seed),
         rng=rng,
+        inference=inference,
     )

@@ -21,6 +21,10 @@ the figures) against the reference real data gives:
   far closer to than any real neighbour lean to train, rare profiles weighing most?) must not
   be significant. Bonferroni over the K = |LOW_FPRS| + 2 sub-tests: each bound at confidence
   1 − α / 2K, the KS and near-match tests at α / K.
+- attribute inference: per secret column, the permutation scan of
+  ``expectations.metrics.inference.inference_figures`` (do the synthetic rows reveal training
+  records' secrets more often than holdout records'?) must not be both significant and with a
+  risk above ``max_risk``; Bonferroni over the secrets.
 - DCR share: synthetic rows closer to the train sample than to the holdout sample (ties left
   out) tested one-sided against ``max_share`` (exact binomial).
 - too-close share (no holdout): synthetic rows within the 5th percentile of the real sample's
@@ -167,6 +171,55 @@ def _near_text(near: dict[str, Any]) -> str:
         f"row within {shown['ratio']:g}× their real neighbour distance are training records (half expected; "
         f"scan over {len(near['by_ratio'])} ratios {format_p(near['p_value'])})"
     )
+
+
+def inference_verdict(inference: dict[str, Any], alpha: float, max_risk: float) -> Verdict:
+    """Attribute inference per secret column (see the module docstring)."""
+    secrets = inference["secrets"]
+    level = alpha / max(len(secrets), 1)
+    # The scan may find the leak among the most confident targets only: the margin applies to the
+    # highest risk over the scanned shares, not to the all-target risk that dilutes it.
+    failing = [s["secret"] for s in secrets if s["p_value"] < level and _peak_risk(s) > max_risk]
+    worst = min(secrets, key=lambda s: (s["p_value"], -(s["risk"] or 0.0)), default=None)
+    message = "no secret column" if worst is None else "; ".join(_inference_text(s) for s in secrets)
+    return verdict(
+        not failing,
+        test=(
+            "per secret column: exact permutation scan of the training targets' guessing success against the "
+            "holdout targets' (all targets, and the most confident quarter and twentieth), failing when "
+            f"significant with a risk above the margin in one of them; Bonferroni over the {len(secrets)}"
+        ),
+        alpha=alpha,
+        margin=max_risk,
+        p_value=None if worst is None else min(1.0, worst["p_value"] * len(secrets)),
+        observed=None if worst is None else worst["risk"],
+        reference=0.0,
+        message=message,
+        failing=failing,
+    )
+
+
+def _peak_risk(secret: dict[str, Any]) -> float:
+    """The highest risk among the scanned shares of targets (−∞ where none is defined)."""
+    return max((c["risk"] for c in secret["confident"] if c["risk"] is not None), default=float("-inf"))
+
+
+def _inference_text(secret: dict[str, Any]) -> str:
+    """One secret's comparison, with the scanned share whose success gap is widest."""
+    risk = "—" if secret["risk"] is None else f"{secret['risk']:.3f}"
+    text = (
+        f"{secret['secret']}: guessed for {100 * secret['train_success']:.1f}% of training records vs "
+        f"{100 * secret['control_success']:.1f}% of holdout records (risk {risk})"
+    )
+    shares = [c for c in secret["confident"] if c["share"] < 1.0 and c["train_success"] is not None]
+    shares = [c for c in shares if c["control_success"] is not None]
+    if shares:
+        widest = max(shares, key=lambda c: c["train_success"] - c["control_success"])
+        text += (
+            f"; on the {100 * widest['share']:g}% of targets with the closest synthetic match "
+            f"{100 * widest['train_success']:.1f}% vs {100 * widest['control_success']:.1f}%"
+        )
+    return text + f" (scan {format_p(secret['p_value'])})"
 
 
 def _share_verdict(

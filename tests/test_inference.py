@@ -1,0 +1,174 @@
+"""Attribute inference (``expectations.metrics.inference``): the attacker, the tallies, the risk and its test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from auditing.calibration import near_copies, simulated_population
+from expectations.metrics.encoding import DistanceEncoder
+from expectations.metrics.errors import AuditDataError
+from expectations.metrics.inference import (
+    INFERENCE_SCAN,
+    inference_figures,
+    inference_risk,
+    inference_tallies,
+    known_columns,
+    secret_matches,
+    secret_values,
+    tolerance_width,
+)
+from expectations.metrics.neighbours import nearest_ties
+from expectations.metrics.privacy import privacy_profile
+from expectations.metrics.verdicts.privacy import inference_verdict
+
+
+def _brute_force_ties(rows: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, set[tuple[int, int]]]:
+    """Every pair's distance in float64, squares added in column order; the pairs at each row's minimum."""
+    squares = (rows.astype(np.float64)[:, None, :] - others.astype(np.float64)[None, :, :]) ** 2
+    total = squares[..., 0].copy()
+    for k in range(1, squares.shape[2]):
+        total += squares[..., k]
+    distances = np.sqrt(total)
+    best = distances.min(axis=1)
+    return best, {(int(i), int(j)) for i, j in zip(*np.nonzero(distances == best[:, None]), strict=True)}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nearest_ties_equal_brute_force_on_data_with_repeated_profiles(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # Coarse values: most rows have several equally close neighbours, many at distance 0.
+    rows = rng.integers(0, 3, size=(1_500, 4)).astype(np.float32) / 2
+    others = rng.integers(0, 3, size=(700, 4)).astype(np.float32) / 2
+    best, pair_row, pair_other = nearest_ties(rows, others)
+    expected_best, expected_pairs = _brute_force_ties(rows, others)
+    np.testing.assert_array_equal(best, expected_best)
+    assert set(zip(pair_row.tolist(), pair_other.tolist(), strict=True)) == expected_pairs
+    assert np.all(np.diff(pair_row) >= 0)  # listed row by row
+    assert len(expected_pairs) > 3 * len(rows)  # the case this is for: many ties
+
+
+def _adult_like(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 70, n)
+    return pd.DataFrame(
+        {
+            "age": age,
+            "hours": np.clip(rng.normal(40, 8, n).round(), 1, 99),
+            "job": rng.choice(["a", "b", "c", "d"], n),
+            "income": np.where(rng.random(n) < 0.2 + 0.01 * (age - 18) / 5, ">50K", "<=50K"),
+        }
+    )
+
+
+def test_tallies_merge_over_any_split_of_the_synthetic_rows() -> None:
+    real, synthetic = _adult_like(400, 0), _adult_like(900, 1)
+    encoder = DistanceEncoder.fit(real, list(real.columns))
+    targets, codes = encoder.transform(real), encoder.transform(synthetic)
+    truths, guesses = (
+        secret_values(real, ["income"], encoder)[:, 0],
+        secret_values(synthetic, ["income"], encoder)[:, 0],
+    )
+    known = known_columns(encoder, "income")
+    whole = inference_tallies(targets, truths, codes, guesses, known, None)
+    merged = None
+    for part in np.array_split(np.random.default_rng(2).permutation(len(synthetic)), 7):
+        piece = inference_tallies(targets, truths, codes[part], guesses[part], known, None)
+        merged = piece if merged is None else merged.merge(piece)
+    for field in ("distance", "tied", "right"):
+        np.testing.assert_array_equal(getattr(merged, field), getattr(whole, field))
+
+
+def test_success_and_risk_against_a_direct_computation() -> None:
+    """The attacker by hand: distances on the known columns, the tied closest rows, the share right."""
+    real, synthetic = _adult_like(300, 3), _adult_like(500, 4)
+    members = 150
+    encoder = DistanceEncoder.fit(real, list(real.columns))
+    targets, codes = encoder.transform(real), encoder.transform(synthetic)
+    known = known_columns(encoder, "age")
+    assert known.sum() == encoder.width - 2  # the numeric secret's value and missing flag are hidden
+    tallies = inference_tallies(
+        targets,
+        secret_values(real, ["age"], encoder)[:, 0],
+        codes,
+        secret_values(synthetic, ["age"], encoder)[:, 0],
+        known,
+        tolerance_width(encoder, "age"),
+    )
+    _, pairs = _brute_force_ties(targets[:, known], codes[:, known])
+    low, high = np.sort(real["age"].to_numpy())[[int(np.ceil(0.01 * 300)) - 1, int(np.ceil(0.99 * 300)) - 1]]
+    success = np.zeros(len(real))
+    for i in range(len(real)):
+        tied = [j for (row, j) in pairs if row == i]
+        truth = real["age"].iloc[i]
+        success[i] = np.mean([abs(synthetic["age"].iloc[j] - truth) <= 0.05 * (high - low) for j in tied])
+    figures = inference_figures("age", tallies, targets, members, 0, np.random.default_rng(0), seed=0)
+    s_train, s_control = success[:members].mean(), success[members:].mean()
+    assert figures["train_success"] == pytest.approx(s_train, abs=1e-12)
+    assert figures["control_success"] == pytest.approx(s_control, abs=1e-12)
+    assert figures["risk"] == pytest.approx((s_train - s_control) / (1 - s_control), abs=1e-12)
+    assert [c["share"] for c in figures["confident"]] == list(INFERENCE_SCAN)
+    assert figures["confident"][0]["members"] == members and figures["interval"] is None
+
+
+def test_secret_matches_tolerance_and_missing_values() -> None:
+    guesses = np.array([100.0, 105.0, 106.0, np.nan, np.nan, 0.0, 0.1])
+    truths = np.array([100.0, 100.0, 100.0, np.nan, 3.0, 0.0, 0.0])
+    assert secret_matches(guesses, truths, 5.0).tolist() == [True, True, False, True, False, True, True]
+    assert secret_matches(guesses, truths, 0.0).tolist() == [True, False, False, True, False, True, False]
+    ages = pd.DataFrame({"age": np.arange(1, 101, dtype=float)})
+    assert tolerance_width(DistanceEncoder.fit(ages, ["age"]), "age") == pytest.approx(0.05 * (99 - 1))
+    frame = pd.DataFrame({"c": ["x", None, "y", "x"]})
+    encoder = DistanceEncoder.fit(frame, ["c"])
+    values = secret_values(frame, ["c"], encoder)[:, 0]
+    assert secret_matches(values, values[[3, 1, 0, 0]], None).tolist() == [True, True, False, True]
+    assert inference_risk(0.9, 1.0) is None and inference_risk(0.8, 0.6) == pytest.approx(0.5)
+
+
+def _split(population: pd.DataFrame, seed: int, n: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    order = np.random.default_rng(seed).permutation(len(population))[: 4 * n]
+    parts = [population.iloc[order[k * n : (k + 1) * n]].reset_index(drop=True) for k in range(4)]
+    return pd.concat(parts[:2], ignore_index=True), parts[2], parts[3]
+
+
+@pytest.fixture(scope="module")
+def population() -> pd.DataFrame:
+    return simulated_population(n=16_000, seed=7)
+
+
+def test_a_fresh_sample_is_flagged_at_about_the_level(population: pd.DataFrame) -> None:
+    """Exact permutation test: with synthetic = a fresh real sample, p ≤ 0.05 in about 5% of audits."""
+    p_values = []
+    for seed in range(40):
+        train, holdout, fresh = _split(population, seed, 300)
+        profile = privacy_profile(train, fresh, holdout, bootstrap_replicates=0, seed=seed, secret_columns=["approved"])
+        p_values.append(profile["inference"]["secrets"][0]["p_value"])
+    # Binomial(40, 0.05): 7 or more happens with chance 0.005.
+    assert sum(p <= 0.05 for p in p_values) <= 6, p_values
+    assert np.mean(p_values) > 0.3
+
+
+def test_training_copies_and_near_copies_are_flagged(population: pd.DataFrame) -> None:
+    flagged = []
+    for seed in range(4):
+        train, holdout, fresh = _split(population, seed, 1_000)
+        leak = near_copies(fresh, train, 0.3, np.random.default_rng(seed))
+        for synthetic in (train, leak):
+            profile = privacy_profile(
+                train, synthetic, holdout, bootstrap_replicates=50, seed=seed, secret_columns=["approved", "income"]
+            )
+            judged = inference_verdict(profile["inference"], alpha=0.01, max_risk=0.0)
+            flagged.append(not judged["passes"])
+            if synthetic is train:
+                approved = profile["inference"]["secrets"][0]
+                assert approved["risk"] > 0.9 and approved["interval"][0] > 0.8
+    assert all(flagged), flagged
+
+
+def test_a_secret_that_is_not_an_audit_column_is_refused() -> None:
+    frame = _adult_like(50, 0)
+    with pytest.raises(AuditDataError, match="'salary' not among the audit columns"):
+        privacy_profile(frame, frame, frame, secret_columns=["salary"])
+    with pytest.raises(AuditDataError, match="besides the secret"):
+        privacy_profile(frame[["age"]], frame[["age"]], frame[["age"]], secret_columns=["age"])
