@@ -22,6 +22,7 @@ from expectations.base import (
     unit_interval,
 )
 from expectations.metrics.privacy import privacy_profile
+from expectations.metrics.significance import format_p
 from expectations.metrics.verdicts.privacy import (
     close_share_verdict,
     copy_verdict,
@@ -39,6 +40,7 @@ PROFILE_KEYS: Tuple[str, ...] = (
     "dcr_sample",
     "top_categories",
     "secret_columns",
+    "protected_attributes",
 )
 WITH_HOLDOUT = "with a holdout, the membership attack and the DCR share measure closeness instead"
 NO_SECRET = "no secret column is named (privacy_secret_columns; by default the fairness target)"
@@ -60,7 +62,7 @@ class PrivacyProfile(AuditProfileMetric):
     profile = staticmethod(privacy_profile)
     spark_profile = "expectations.spark.privacy:spark_privacy_profile"
     count_keys = (*RANDOM_KEYS, "attack_sample", "dcr_sample", "top_categories")
-    setting_keys = ("secret_columns",)
+    setting_keys = ("secret_columns", "protected_attributes")
 
 
 def _percent(value: float | None) -> str:
@@ -102,6 +104,9 @@ class _PrivacyExpectation(AuditExpectation):
     )
     secret_columns: Union[List[str], SuiteParameterDict, None] = pydantic.Field(
         None, description="Audit columns an attacker who knows the others tries to infer (attribute inference)."
+    )
+    protected_attributes: Union[List[str], SuiteParameterDict, None] = pydantic.Field(
+        None, description="Protected attribute columns: the membership attack's figures per group of each."
     )
 
     _samples = pydantic.validator("attack_sample", "dcr_sample", allow_reuse=True)(at_least(10))
@@ -268,7 +273,58 @@ class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
             ]
             for near in details.get("near_matches", {}).get("by_ratio", [])
         ]
-        return with_verdict([summary, table(["Attack figure", "Value", "95% interval"], rows)], details["verdict"])
+        blocks = [summary, table(["Attack figure", "Value", "95% interval"], rows)]
+        exposure = details.get("exposure")
+        if exposure:
+            blocks.extend(_exposure_block(exposure))
+        if details.get("by_group"):
+            blocks.append(_group_block(details["by_group"]))
+        return with_verdict(blocks, details["verdict"])
+
+
+def _group_block(rows: list[dict[str, Any]]) -> Any:
+    """Membership risk per protected group (information): AUC and exposure per side, Holm-adjusted p."""
+    table_rows = [
+        [
+            f"{row['attribute']} = {row['group']}",
+            f"{row['members']:,} / {row['non_members']:,}",
+            row["auc"] if row["judged"] else "too few targets",
+            _percent(row["member_rate"]) if row["judged"] else "—",
+            _percent(row["non_member_rate"]) if row["judged"] else "—",
+            format_p(row["adjusted_p"]) if row["adjusted_p"] is not None else "—",
+        ]
+        for row in rows
+    ]
+    header = ["Group", "Training / holdout targets", "Membership AUC", "Training exposed", "Holdout exposed", "Holm"]
+    return table(header, table_rows)
+
+
+def _exposure_block(exposure: dict[str, Any]) -> list[Any]:
+    """The most exposed records (information, not a verdict): rates per side, the isolated ones, row positions."""
+    rows = []
+    for label, part in (
+        ("All targets", exposure["all"]),
+        (f"Most isolated {exposure['isolated']['share']:.0%}", exposure["isolated"]),
+    ):
+        rows.append(
+            [
+                label,
+                f"{part['members_exposed']:,} of {part['members']:,}: {_percent(part['member_rate'])} "
+                f"{interval(part['member_interval'])}",
+                f"{part['non_members_exposed']:,} of {part['non_members']:,}: {_percent(part['non_member_rate'])} "
+                f"{interval(part['non_member_interval'])}",
+                format_p(part["p_value"]),
+                part.get("auc", "—"),
+            ]
+        )
+    listed = exposure["listed"]
+    note = sentence(
+        "Exposed: a synthetic row lies closer to the record than any holdout record does (information; the "
+        "membership verdict above judges). Most exposed training rows, by position in the training data: $listed.",
+        {"listed": ", ".join(str(p) for p in listed) if listed else "none"},
+    )
+    header = ["Exposed records", "Training", "Holdout", "One-sided Fisher", "Membership AUC"]
+    return [table(header, rows), note]
 
 
 class ExpectSyntheticAttributeInferenceRiskToBeBelow(_PrivacyExpectation):

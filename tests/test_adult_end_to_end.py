@@ -30,7 +30,9 @@ def adult_run(adult_dir: Path, tmp_path_factory) -> tuple[dict, Path]:
 
 @pytest.fixture(scope="module")
 def leaky_run(adult_dir: Path, tmp_path_factory) -> tuple[dict, Path, int]:
-    return _audit(adult_dir, "synthetic_leaky", tmp_path_factory.mktemp("leaky"), "--secret", "income,age")
+    return _audit(
+        adult_dir, "synthetic_leaky", tmp_path_factory.mktemp("leaky"), "--secret", "income,age", "--protected", "sex"
+    )
 
 
 def test_leaky_set_is_high_privacy_risk_with_attack_figures_and_intervals(leaky_run, chromium):
@@ -61,6 +63,18 @@ def test_leaky_set_is_high_privacy_risk_with_attack_figures_and_intervals(leaky_
         f"{near['training_records']:,} of {near['records']:,}" in text
     )
     assert "Fails: copies 50.00% of rows vs 0.14% in real data" in text and "level α = 0.01" in text
+    exposure = attack["exposure"]
+    assert exposure["all"]["member_rate"] > exposure["all"]["non_member_rate"] and exposure["all"]["p_value"] < 1e-6
+    listed = ", ".join(str(p) for p in exposure["listed"])
+    assert f"Most exposed training rows, by position in the training data: {listed}." in text
+    female = next(r for r in attack["by_group"] if r["group"] == "Female")
+    assert female["judged"] and female["auc"] > 0.6 and female["adjusted_p"] < 0.001
+    assert f"sex = Female {female['members']:,} / {female['non_members']:,} {female['auc']:.3f}" in text
+    everyone = exposure["all"]
+    assert (
+        f"All targets {everyone['members_exposed']:,} of {everyone['members']:,}: {100 * everyone['member_rate']:.2f}%"
+        in text
+    )
     # Half the rows are training rows: their income and age are read off the synthetic data.
     inference = by_type["expect_synthetic_attribute_inference_risk_to_be_below"]
     income, age = inference["details"]["secrets"]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from auditing.calibration import near_copies, simulated_population
-from expectations.metrics.encoding import DistanceEncoder
+from expectations.metrics.encoding import MISSING_KEY, DistanceEncoder
 from expectations.metrics.errors import AuditDataError
 from expectations.metrics.inference import (
     INFERENCE_SCAN,
@@ -172,3 +172,69 @@ def test_a_secret_that_is_not_an_audit_column_is_refused() -> None:
         privacy_profile(frame, frame, frame, secret_columns=["salary"])
     with pytest.raises(AuditDataError, match="besides the secret"):
         privacy_profile(frame[["age"]], frame[["age"]], frame[["age"]], secret_columns=["age"])
+
+
+def test_exposure_counts_isolated_records_and_positions_against_brute_force() -> None:
+    """The most exposed records, recomputed from the drawn targets' codes by brute force."""
+    from expectations.metrics.privacy import EXPOSED_LISTED, ISOLATED_SHARE, draw_targets
+
+    # A continuous column, so that records rarely repeat and a copy is closer than any real neighbour.
+    real, holdout, fresh = (
+        _adult_like(n, seed).assign(w=np.random.default_rng(seed).normal(size=n))
+        for n, seed in ((400, 5), (300, 6), (240, 7))
+    )
+    synthetic = pd.concat([real.iloc[:60], fresh], ignore_index=True)  # 60 training rows copied
+    profile = privacy_profile(real, synthetic, holdout, bootstrap_replicates=0, seed=4, attack_sample=250)
+    exposure = profile["attack"]["exposure"]
+    encoder = DistanceEncoder.fit(pd.concat([real, holdout], ignore_index=True), list(real.columns))
+    draw = draw_targets(len(real), len(holdout), 10_000, np.random.default_rng(4))
+    m = 250
+    targets = np.vstack(
+        [encoder.transform(real.iloc[draw.train[:m]]), encoder.transform(holdout.iloc[draw.holdout[:m]])]
+    )
+    to_synthetic, _ = _brute_force_ties(targets, encoder.transform(synthetic))
+    pairwise = np.sqrt(((targets.astype(np.float64)[:, None, :] - targets.astype(np.float64)[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(pairwise, np.inf)
+    to_holdout, to_reference = pairwise[:, m:].min(axis=1), pairwise.min(axis=1)
+    exposed = to_synthetic < to_holdout - 1e-12
+    assert exposure["all"]["members_exposed"] == exposed[:m].sum() >= 60 * m / 400 - 10
+    assert exposure["all"]["non_members_exposed"] == exposed[m:].sum()
+    assert exposure["all"]["p_value"] < 0.01  # the copies' records are exposed, holdout ones are not
+    isolated = to_reference >= np.quantile(to_reference, 1 - ISOLATED_SHARE)
+    assert exposure["isolated"]["members"] + exposure["isolated"]["non_members"] == isolated.sum()
+    assert exposure["isolated"]["members_exposed"] == (exposed & isolated)[:m].sum()
+    copied = {int(p) for p in draw.train[:m] if p < 60}  # exact copies: distance 0, the most exposed
+    # Copies are the most exposed (ratio 0), equally so: listed by position, at most EXPOSED_LISTED.
+    assert len(copied) > EXPOSED_LISTED and exposure["listed"] == sorted(copied)[:EXPOSED_LISTED]
+
+
+def test_groups_are_read_off_the_codes_and_judged_per_group() -> None:
+    from expectations.metrics.privacy import MIN_GROUP_TARGETS, OTHER_GROUP, draw_targets, target_groups
+
+    real, holdout = _adult_like(600, 8), _adult_like(600, 9)
+    real.loc[:399, "job"] = None  # missing is a value like any other: here the most frequent
+    encoder = DistanceEncoder.fit(pd.concat([real, holdout], ignore_index=True), list(real.columns), top_categories=3)
+    groups = target_groups(encoder, encoder.transform(real), ["job", "age", "income"])
+    assert set(groups) == {"job", "income"}  # a numeric attribute is not split
+    kept = set(encoder.categories["job"])
+    assert MISSING_KEY in kept and len(kept) == 3
+    keys = real["job"].map(lambda v: MISSING_KEY if v is None else v)
+    expected = keys.map(lambda k: OTHER_GROUP if k not in kept else ("missing" if k == MISSING_KEY else k))
+    assert groups["job"].tolist() == expected.tolist() and OTHER_GROUP in groups["job"]
+
+    synthetic = pd.concat([real.iloc[:200], _adult_like(400, 10)], ignore_index=True)
+    profile = privacy_profile(
+        real, synthetic, holdout, bootstrap_replicates=0, seed=1, top_categories=3, protected_attributes=["job"]
+    )
+    rows = profile["attack"]["by_group"]
+    m = profile["attack"]["members"]
+    assert sum(r["members"] for r in rows) == m == sum(r["non_members"] for r in rows)
+    draw = draw_targets(len(real), len(holdout), 10_000, np.random.default_rng(1))
+    member_jobs = expected.iloc[draw.train[:m]].value_counts()
+    assert {r["group"]: r["members"] for r in rows if r["members"]} == member_jobs.to_dict()
+    for row in rows:
+        judged = min(row["members"], row["non_members"]) >= MIN_GROUP_TARGETS
+        assert row["judged"] is judged and (row["auc"] is None) is not judged
+        assert (row["adjusted_p"] is None) is not judged
+        if judged:
+            assert row["adjusted_p"] >= row["p_value"]

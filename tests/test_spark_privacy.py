@@ -168,7 +168,12 @@ def _profiles(sides: dict[str, Any], holdout: bool, **overrides: Any) -> tuple[d
 
 @pytest.mark.parametrize("name", ["synthetic_leaky", "synthetic_gc"])
 def test_spark_profile_equals_pandas_with_holdout(adult_sides, name):
-    expected, actual = _profiles(adult_sides[name], holdout=True, secret_columns=["income", "age", "workclass"])
+    expected, actual = _profiles(
+        adult_sides[name],
+        holdout=True,
+        secret_columns=["income", "age", "workclass"],
+        protected_attributes=["sex", "race", "native-country"],
+    )
     assert actual["exact_copies"] == expected["exact_copies"]  # counts and rates identical
     for part in ("attack", "dcr_share", "inference"):
         _assert_same(expected[part], actual[part], part)
@@ -217,6 +222,7 @@ def test_missing_values_dates_and_copies_agree(spark):
         "bootstrap_replicates": 20,
         "seed": 9,
         "secret_columns": ["x", "c", "when"],
+        "protected_attributes": ["c"],
     }
     for with_holdout in (True, False):
         expected = privacy_profile(real, synthetic, holdout if with_holdout else None, **options)
@@ -229,6 +235,7 @@ def test_missing_values_dates_and_copies_agree(spark):
         assert actual["exact_copies"] == expected["exact_copies"]
         assert expected["exact_copies"]["count"] >= 120
         assert ("inference" in expected) is with_holdout
+        assert not with_holdout or {r["group"] for r in expected["attack"]["by_group"]} == {"a", "b", "c", "missing"}
         _assert_same(expected, actual)
 
 

@@ -63,7 +63,7 @@ from expectations.metrics.inference import (
     tallies_by_secret,
 )
 from expectations.metrics.neighbours import RATIO_EPSILON, nearest_neighbours
-from expectations.metrics.significance import subset_sum_p_value
+from expectations.metrics.significance import clopper_pearson, excess_rate_p_value, holm, subset_sum_p_value
 
 #: False-positive rates at which the attack's true-positive rate is reported.
 LOW_FPRS = (0.01, 0.001)
@@ -515,14 +515,23 @@ def attack_positions(per_side: int, attack_sample: int) -> np.ndarray:
 
 
 def _attack_part(
-    distances: HoldoutDistances, target_codes: np.ndarray, settings: Mapping[str, int], rng: np.random.Generator
+    distances: HoldoutDistances,
+    target_codes: np.ndarray,
+    settings: Mapping[str, int],
+    rng: np.random.Generator,
+    member_positions: np.ndarray | None = None,
+    groups: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """The membership attack on the first m targets of each sample (``membership_scores``)."""
     per_side = distances.to_synthetic.size // 2
     attack = attack_positions(per_side, int(settings["attack_sample"]))
     m = attack.size // 2
     attack_rows = target_codes[attack]
-    (to_reference,), _ = nearest_neighbours(attack_rows, attack_rows, exclude=np.arange(2 * m))
+    attacked_groups = {name: labels[attack] for name, labels in (groups or {}).items()}
+    (to_members, to_non_members), _ = nearest_neighbours(
+        attack_rows, attack_rows, [0, m, 2 * m], exclude=np.arange(2 * m)
+    )
+    to_reference = np.minimum(to_members, to_non_members)
     to_synthetic = distances.to_synthetic[attack]
     scores = membership_scores(to_synthetic, to_reference)
     members, nonmembers = scores[:m], scores[m:]
@@ -535,6 +544,138 @@ def _attack_part(
         "low_fpr": low_fpr_counts(members, nonmembers),
         "advantage_p_value": advantage_p_value(members, nonmembers),
         "near_matches": near_match_test(attack_rows, to_synthetic, to_reference, m, seed=int(settings["seed"])),
+        "exposure": exposure_figures(to_synthetic, to_non_members, to_reference, scores, m, member_positions),
+        "by_group": group_figures(attacked_groups, scores, to_synthetic < to_non_members, m),
+    }
+
+
+#: Members and non-members a protected group needs, each, for its membership figures.
+MIN_GROUP_TARGETS = 30
+#: The label of the categories the encoding merges (beyond its ``top_categories``).
+OTHER_GROUP = "(other categories)"
+
+
+def target_groups(encoder: DistanceEncoder, codes: np.ndarray, attributes: Sequence[str]) -> dict[str, np.ndarray]:
+    """Each target's group for every categorical protected attribute, read off its codes.
+
+    The codes one-hot the ``top_categories`` most frequent real values, so the group is the kept
+    value whose code is set, or ``OTHER_GROUP`` for the merged rest (missing is a value like any
+    other, shown as "missing"). Read from the codes, the groups need no more of a record than the
+    attack already holds, on any engine. Numeric attributes are left out.
+    """
+    groups = {}
+    for name in attributes:
+        if name not in encoder.categories:
+            continue
+        kept = [("missing" if value == MISSING_KEY else value) for value in encoder.categories[name]]
+        block = codes[:, encoder.block(name)]
+        labels = np.array([*kept, OTHER_GROUP], dtype=object)
+        groups[name] = labels[np.argmax(block > 0, axis=1)]
+    return groups
+
+
+def group_figures(
+    groups: Mapping[str, np.ndarray], scores: np.ndarray, exposed: np.ndarray, members: int
+) -> list[dict[str, Any]]:
+    """Membership risk per protected group: what no peer reports.
+
+    For each group (of each attribute) with at least ``MIN_GROUP_TARGETS`` members and
+    non-members among the attack's targets: the attack's AUC on the group's targets, the share
+    of its members and of its non-members exposed (``exposure_figures``), and the one-sided
+    Fisher p-value of "its members are exposed more often", Holm-adjusted over every group of
+    every attribute (``adjusted_p``). Smaller groups are listed with their counts only.
+    """
+    is_member = np.arange(scores.size) < members
+    rows: list[dict[str, Any]] = []
+    for attribute, labels in groups.items():
+        for group in sorted(set(labels.tolist())):
+            chosen = labels == group
+            counts = _exposed_counts(exposed, chosen, is_member)
+            judged = counts["members"] >= MIN_GROUP_TARGETS and counts["non_members"] >= MIN_GROUP_TARGETS
+            auc = attack_figures(scores[chosen & is_member], scores[chosen & ~is_member])["auc"] if judged else None
+            rows.append({"attribute": attribute, "group": group, "judged": judged, "auc": auc, **counts})
+    judged_rows = [r for r in rows if r["judged"]]
+    for row, adjusted in zip(judged_rows, holm([r["p_value"] for r in judged_rows]), strict=True):
+        row["adjusted_p"] = adjusted
+    for row in rows:
+        row.setdefault("adjusted_p", None)
+        if not row["judged"]:
+            row["p_value"] = None
+    return rows
+
+
+#: The most isolated share of the targets (farthest from their closest other real record) whose
+#: exposure and attack are reported apart: the outliers where risk concentrates.
+ISOLATED_SHARE = 0.10
+#: How many of the most exposed training records are listed (by row position, never by value).
+EXPOSED_LISTED = 20
+
+
+def _exposed_counts(exposed: np.ndarray, chosen: np.ndarray, is_member: np.ndarray) -> dict[str, Any]:
+    """Members and non-members among ``chosen``, how many of each are exposed, the exposure rates
+    with exact two-sided 95% (Clopper–Pearson) intervals, and the one-sided Fisher p-value of
+    "members are exposed more often"."""
+    members, non_members = chosen & is_member, chosen & ~is_member
+    k1, n1, k0, n0 = (
+        int((exposed & members).sum()),
+        int(members.sum()),
+        int((exposed & non_members).sum()),
+        int(non_members.sum()),
+    )
+    return {
+        "members": n1,
+        "non_members": n0,
+        "members_exposed": k1,
+        "non_members_exposed": k0,
+        "member_rate": k1 / n1 if n1 else None,
+        "non_member_rate": k0 / n0 if n0 else None,
+        "member_interval": list(clopper_pearson(k1, n1, 0.975)) if n1 else None,
+        "non_member_interval": list(clopper_pearson(k0, n0, 0.975)) if n0 else None,
+        "p_value": excess_rate_p_value(k1, n1, k0, n0),
+    }
+
+
+def exposure_figures(
+    to_synthetic: np.ndarray,
+    to_non_members: np.ndarray,
+    to_reference: np.ndarray,
+    scores: np.ndarray,
+    members: int,
+    member_positions: np.ndarray | None,
+) -> dict[str, Any]:
+    """The most exposed records: real records a synthetic row lies closer to than any holdout record does.
+
+    Of the 2m attack targets (the first ``members`` train, the rest holdout), record j is
+    *exposed* when to_synthetic_j < to_non_members_j, its distance to the closest holdout target
+    (itself excluded): the generator put a row nearer to it than any record it never saw lies.
+    A holdout record measured against the other m − 1 holdout records is exposed a little more
+    easily than a training record against all m, so comparing the two rates errs on the safe
+    side. Reported for all targets and for the ``ISOLATED_SHARE`` most isolated (largest
+    ``to_reference``, the distance to the closest other target; chosen by value, so whichever are
+    members), where the membership AUC is given too: outliers are where memorisation shows first
+    (Meeus et al. 2023, "Achilles' heels"). ``listed``: the row positions in the training data
+    (``member_positions``, the members' positions in draw order) of up to ``EXPOSED_LISTED``
+    exposed training records, the most exposed first (smallest to_synthetic / to_non_members),
+    never their values.
+    """
+    is_member = np.arange(to_synthetic.size) < members
+    exposed = to_synthetic < to_non_members
+    everyone = np.ones(to_synthetic.size, dtype=bool)
+    isolated = to_reference >= np.quantile(to_reference, 1.0 - ISOLATED_SHARE)
+    isolated_figures = _exposed_counts(exposed, isolated, is_member)
+    inside = scores[isolated & is_member], scores[isolated & ~is_member]
+    isolated_figures["auc"] = attack_figures(*inside)["auc"] if all(part.size for part in inside) else None
+    listed: list[int] = []
+    if member_positions is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            closeness = np.where(to_non_members[:members] > 0, to_synthetic[:members] / to_non_members[:members], 0.0)
+        candidates = np.flatnonzero(exposed[:members])
+        order = candidates[np.lexsort((member_positions[candidates], closeness[candidates]))]
+        listed = [int(member_positions[i]) for i in order[:EXPOSED_LISTED]]
+    return {
+        "all": _exposed_counts(exposed, everyone, is_member),
+        "isolated": {**isolated_figures, "share": ISOLATED_SHARE},
+        "listed": listed,
     }
 
 
@@ -548,6 +689,8 @@ def privacy_figures(
     settings: Mapping[str, int],
     rng: np.random.Generator,
     inference: Mapping[str, InferenceTallies] | None = None,
+    train_positions: np.ndarray | None = None,
+    groups: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """The privacy profile from engine-neutral statistics (see the module docstring for definitions).
 
@@ -577,7 +720,8 @@ def privacy_figures(
         if target_codes is None:
             raise ValueError("the membership attack needs the target samples' codes")
         per_side = distances.to_synthetic.size // 2
-        attack = _attack_part(distances, target_codes, settings, rng)
+        members_drawn = None if train_positions is None else np.asarray(train_positions)[:per_side]
+        attack = _attack_part(distances, target_codes, settings, rng, members_drawn, groups)
         profile["attack"] = attack
         share, interval = _share_interval(
             (0.0, 0.5, 1.0), (distances.closer_to_holdout, distances.tied, distances.closer_to_train), replicates, rng
@@ -667,6 +811,7 @@ def privacy_profile(
     bootstrap_replicates: int = 200,
     seed: int = 0,
     secret_columns: Sequence[str] | None = None,
+    protected_attributes: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Exact copies, DCR share, membership attack (with a holdout) or DCR profile (without one).
 
@@ -685,6 +830,8 @@ def privacy_profile(
     seed : seed of every sample and bootstrap draw.
     secret_columns : audit columns an attacker who knows the others tries to infer
         (``expectations.metrics.inference``); with a holdout, each gets its ``inference`` figures.
+    protected_attributes : with a holdout, the attack's figures per group of each categorical one
+        (``attack.by_group``).
 
     Returns
     -------
@@ -751,4 +898,6 @@ def privacy_profile(
         settings=audit_settings(attack_sample, dcr_sample, top_categories, bootstrap_replicates, seed),
         rng=rng,
         inference=inference,
+        train_positions=draw.train,
+        groups=target_groups(encoder, targets, protected_attributes or ()) if targets is not None else None,
     )

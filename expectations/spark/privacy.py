@@ -76,6 +76,7 @@ from expectations.metrics.privacy import (
     holdout_distances,
     own_distances,
     privacy_figures,
+    target_groups,
 )
 
 _NUMBERS = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType, T.DecimalType)
@@ -496,6 +497,7 @@ def spark_privacy_profile(
     bootstrap_replicates: int = 200,
     seed: int = 0,
     secret_columns: Sequence[str] | None = None,
+    protected_attributes: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """``privacy_profile`` on Spark DataFrames: the same keys and figures, without collecting any side.
 
@@ -580,4 +582,6 @@ def spark_privacy_profile(
         settings=audit_settings(attack_sample, dcr_sample, top_categories, bootstrap_replicates, seed),
         rng=rng,
         inference=inference,
+        train_positions=draw.train,
+        groups=target_groups(encoder, targets, protected_attributes or ()) if with_holdout else None,
     )
