@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from auditing.cli import main
+from expectations.metrics.inference import INFERENCE_TARGETS
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "auditing" / "report.schema.json").read_text())
 CLI = [sys.executable, "-m", "auditing.cli"]
@@ -131,7 +132,8 @@ def test_secret_columns_get_an_inference_figure_and_verdict(demo_files, tmp_path
     (inference,) = [e for e in report["modules"]["privacy"]["expectations"] if e["details"].get("part") == "inference"]
     (outcome,) = inference["details"]["secrets"]
     assert inference["success"] is True and outcome["secret"] == "outcome"
-    assert outcome["members"] == outcome["non_members"] == 2_500  # the membership attack's targets
+    # The first INFERENCE_TARGETS of the membership attack's 2,500 members and 2,500 non-members.
+    assert outcome["members"] == outcome["non_members"] == INFERENCE_TARGETS == 2_000
     risk = (outcome["train_success"] - outcome["control_success"]) / (1 - outcome["control_success"])
     assert outcome["risk"] == pytest.approx(risk) and inference["observed_value"] == pytest.approx(risk)
     assert "attribute inference: outcome: guessed for" in report["detailed_findings"]["privacy"]["message"]

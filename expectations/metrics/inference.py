@@ -15,9 +15,10 @@ secret, lies within ``INFERENCE_TOLERANCE`` of the column's real range of it, |g
 0.05·(q99 − q01) (the range the encoding scales by: a tolerance that means the same for ages,
 incomes and dates, and for values near 0).
 
-The attack runs on the membership attack's m training targets (members) and m holdout targets
-(the control: records the generator never saw, so their success is what the synthetic data
-reveal about *anyone* from the population, not about the training records):
+The attack runs on the first min(m, ``INFERENCE_TARGETS``) of the membership attack's training
+targets (members) and of its holdout targets (the control: records the generator never saw,
+so their success is what the synthetic data reveal about *anyone* from the population, not
+about the training records):
 
     risk = (s_train − s_control) / (1 − s_control)
 
@@ -53,6 +54,10 @@ from expectations.metrics.significance import subset_sum_p_value
 
 #: A numeric guess within this share of the secret's size counts as right.
 INFERENCE_TOLERANCE = 0.05
+#: Members and non-members the attack guesses for, each, at most (the first of the membership
+#: attack's): the search costs 2 × this × the synthetic rows, and 2,000 + 2,000 targets already
+#: put a risk within about ±0.05.
+INFERENCE_TARGETS = 2_000
 #: Permutations of the inference test: p-values down to 1 / 2,000.
 INFERENCE_PERMUTATIONS = 1_999
 #: Shares of the targets the test scans: all of them, and those whose guess the attacker can

@@ -55,6 +55,7 @@ from expectations.metrics.distributions import as_float, column_kind
 from expectations.metrics.encoding import MISSING_KEY, DistanceEncoder
 from expectations.metrics.errors import AuditDataError
 from expectations.metrics.inference import (
+    INFERENCE_TARGETS,
     INFERENCE_TOLERANCE,
     InferenceTallies,
     check_secrets,
@@ -514,6 +515,12 @@ def attack_positions(per_side: int, attack_sample: int) -> np.ndarray:
     return np.r_[np.arange(m), per_side + np.arange(m)]
 
 
+def inference_positions(per_side: int, attack_sample: int) -> np.ndarray:
+    """The attribute-inference targets: the first min(m, ``INFERENCE_TARGETS``) of the membership
+    attack's members and of its non-members (``attack_positions``), so its cost is bounded."""
+    return attack_positions(per_side, min(attack_sample, INFERENCE_TARGETS))
+
+
 def _attack_part(
     distances: HoldoutDistances,
     target_codes: np.ndarray,
@@ -699,7 +706,7 @@ def privacy_figures(
     ``target_codes``: the encoded train then holdout samples (``draw_targets`` order; with a
     holdout); ``rng``: the generator right after ``draw_targets`` (bootstrap draws: attack
     intervals, the share interval, then each secret's risk interval); ``inference``: per secret
-    column the ``InferenceTallies`` of the attack's 2m targets (``attack_positions``; with a
+    column the ``InferenceTallies`` of the inference targets (``inference_positions``; with a
     holdout and secrets named), whose figures (``inference_figures``) form ``inference``.
 
     Figures: copy rates = counts / rows of their side; attack scores ``membership_scores`` of the
@@ -737,13 +744,14 @@ def privacy_figures(
             "synthetic_rows": n_synthetic,
         }
         if inference is not None:
+            attacked = inference_positions(per_side, int(settings["attack_sample"]))
             profile["inference"] = {
                 "secrets": [
                     inference_figures(
                         secret,
                         tallies,
-                        target_codes[attack_positions(per_side, int(settings["attack_sample"]))],
-                        attack["members"],
+                        target_codes[attacked],
+                        attacked.size // 2,
                         replicates,
                         rng,
                         int(settings["seed"]),
@@ -872,7 +880,7 @@ def privacy_profile(
         targets = np.vstack([train_codes, encoder.transform(holdout.iloc[draw.holdout])])
         distances: HoldoutDistances | RealDistances = holdout_distances(synthetic_codes, targets, draw.per_side)
         if secrets:
-            attack = attack_positions(draw.per_side, attack_sample)
+            attack = inference_positions(draw.per_side, attack_sample)
             m = attack.size // 2
             attacked = pd.concat([real.iloc[draw.train[:m]][columns], holdout.iloc[draw.holdout[:m]][columns]])
             inference = tallies_by_secret(

@@ -68,12 +68,12 @@ from expectations.metrics.privacy import (
     HoldoutDistances,
     MatchedRecords,
     RealDistances,
-    attack_positions,
     audit_settings,
     check_sizes,
     close_threshold,
     draw_targets,
     holdout_distances,
+    inference_positions,
     own_distances,
     privacy_figures,
     target_groups,
@@ -557,7 +557,7 @@ def spark_privacy_profile(
     targets = np.vstack(list(samples.values()))
     inference = None
     if attacked_secrets:
-        attack = attack_positions(draw.per_side, attack_sample)
+        attack = inference_positions(draw.per_side, attack_sample)
         attacked = spark.sparkContext.broadcast((encoder, targets[attack], np.vstack(list(hidden.values()))[attack]))
         try:
             inference = _inference_statistics(synthetic_rows, attacked, keys, columns, secrets)
