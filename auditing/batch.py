@@ -19,11 +19,10 @@ from auditing.errors import InputError
 from auditing.io import LoadedTable, read_table
 from expectations import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL
 from expectations.metrics.distributions import column_kind
+from expectations.metrics.errors import names_list
 
 #: A table as a DataFrame, a local file path, or a file already read (e.g. fetched by the API).
 TableInput = Union[pd.DataFrame, str, Path, LoadedTable]
-#: How many column names a message lists before it says "and N more".
-_LISTED_NAMES = 8
 
 
 @dataclass(frozen=True)
@@ -57,12 +56,6 @@ class AuditBatch:
     inputs: dict[str, dict[str, Any]]
     findings: list[Finding] = field(default_factory=list)
     source_column: str = SOURCE_COLUMN
-
-
-def names_list(columns: list[str]) -> str:
-    """Column names for a message, the first few quoted, then 'and N more'."""
-    shown = ", ".join(f"'{c}'" for c in columns[:_LISTED_NAMES])
-    return shown + (f" and {len(columns) - _LISTED_NAMES} more" if len(columns) > _LISTED_NAMES else "")
 
 
 def alignment_findings(real_columns: list[str], synthetic_columns: set[str]) -> list[Finding]:

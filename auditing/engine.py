@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditing.batch import AuditBatch, TableInput, build_audit_batch, names_list
+from auditing.batch import AuditBatch, TableInput, build_audit_batch
 from auditing.checkpoint import (
     CHECKPOINT_NAME,
     SPARK_CHECKPOINT_NAME,
@@ -32,6 +32,7 @@ from auditing.report import build_report
 from expectations import REAL_LABEL, SYNTHETIC_LABEL
 from expectations.metrics.errors import AuditDataError, MissingColumnError
 from expectations.metrics.fairness import check_fairness_inputs
+from expectations.metrics.inference import check_secrets
 from expectations.metrics.sources import split_sources
 
 Progress = Callable[[str], None]
@@ -85,12 +86,12 @@ def check_fairness_settings(batch: AuditBatch, parameters: AuditParameters) -> N
 def check_secret_settings(batch: AuditBatch, parameters: AuditParameters) -> None:
     """Refuse attribute-inference secrets that are not audit columns (``UnknownColumn``), so a
     misspelt secret is an input error instead of a privacy module that could not be measured."""
-    missing = [name for name in parameters.secret_columns if name not in batch.columns]
-    if missing:
-        raise UnknownColumn(
-            f"secret column(s) {names_list(missing)} not among the audit columns (columns both the real and "
-            f"the synthetic data have: {names_list(batch.columns)})"
-        )
+    try:
+        check_secrets(batch.columns, parameters.secret_columns)
+    except MissingColumnError as error:
+        raise UnknownColumn(str(error)) from None
+    except AuditDataError as error:
+        raise InputError(str(error)) from None
 
 
 def run_audit(

@@ -15,10 +15,11 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from auditing.batch import AuditBatch, Finding, alignment_findings, names_list, support_finding, unreadable_finding
+from auditing.batch import AuditBatch, Finding, alignment_findings, support_finding, unreadable_finding
 from auditing.errors import InputError, UnreadableInput
 from auditing.io import GZIP_MAGIC, PARQUET_MAGIC, sha256_file, sniff_format
 from expectations import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL
+from expectations.metrics.errors import names_list
 from expectations.spark.columns import column, spark_column_kind
 
 #: A table for the Spark engine: a Spark DataFrame or a local CSV / CSV.gz / Parquet file.

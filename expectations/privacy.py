@@ -117,11 +117,19 @@ class _PrivacyExpectation(AuditExpectation):
         failed = self._not_measured(profile, self.part)
         if failed:
             return failed
-        if self.part not in profile:
-            return self._not_with_this_batch(metrics, self.absent_reason)
+        if self.part not in profile or self._not_asked():
+            return self._not_with_this_batch(metrics, self._not_asked() or self.absent_reason)
         part = profile[self.part]
         judged = self._verdict(part, self._get_success_kwargs())
-        return self._judge(metrics, part[self.observed], judged["passes"], verdict=judged)
+        return self._judge(metrics, self._observed_value(part, judged), judged["passes"], verdict=judged)
+
+    def _not_asked(self) -> str:
+        """Why the check was not asked for by its kwargs ("" when it was)."""
+        return ""
+
+    def _observed_value(self, part: dict[str, Any], judged: dict[str, Any]) -> Any:
+        """The result's observed value: the part's ``observed`` figure."""
+        return part[self.observed]
 
     def _verdict(self, part: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
         """The check's test on its profile part: ``judge(part, alpha, *limits)``."""
@@ -364,17 +372,12 @@ class ExpectSyntheticAttributeInferenceRiskToBeBelow(_PrivacyExpectation):
         "level $alpha; up to $attack_sample targets each; rows by $source_column)."
     )
 
-    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-        profile = metrics[PRIVACY_PROFILE]
-        failed = self._not_measured(profile, self.part)
-        if failed:
-            return failed
-        if not self._get_success_kwargs().get("secret_columns"):
-            return self._not_with_this_batch(metrics, NO_SECRET)
-        if self.part not in profile:
-            return self._not_with_this_batch(metrics, self.absent_reason)
-        judged = self._verdict(profile[self.part], self._get_success_kwargs())
-        return self._judge(metrics, judged["observed"], judged["passes"], verdict=judged)
+    def _not_asked(self) -> str:
+        return "" if self._get_success_kwargs().get("secret_columns") else NO_SECRET
+
+    def _observed_value(self, part: dict[str, Any], judged: dict[str, Any]) -> Any:
+        """The highest risk (the verdict's observed figure), over the secrets."""
+        return judged["observed"]
 
     @classmethod
     def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:

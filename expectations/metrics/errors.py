@@ -11,3 +11,13 @@ class AuditDataError(ValueError):
 
 class MissingColumnError(AuditDataError):
     """A column the audit was told to use (protected attribute, target) is not in the data."""
+
+
+#: How many column names a message lists before it says "and N more".
+LISTED_NAMES = 8
+
+
+def names_list(columns: list[str]) -> str:
+    """Column names for a message, the first few quoted, then 'and N more'."""
+    shown = ", ".join(f"'{c}'" for c in columns[:LISTED_NAMES])
+    return shown + (f" and {len(columns) - LISTED_NAMES} more" if len(columns) > LISTED_NAMES else "")

@@ -48,11 +48,11 @@ import pandas as pd
 from expectations.metrics.bootstrap import centred_intervals
 from expectations.metrics.distributions import as_float
 from expectations.metrics.encoding import DistanceEncoder, as_keys
-from expectations.metrics.errors import AuditDataError
+from expectations.metrics.errors import AuditDataError, MissingColumnError, names_list
 from expectations.metrics.neighbours import RATIO_EPSILON, nearest_neighbours, nearest_ties
 from expectations.metrics.significance import subset_sum_p_value
 
-#: A numeric guess within this share of the secret's size counts as right.
+#: A numeric guess within this share of the column's real range (q01–q99) counts as right.
 INFERENCE_TOLERANCE = 0.05
 #: Members and non-members the attack guesses for, each, at most (the first of the membership
 #: attack's): the search costs 2 × this × the synthetic rows, and 2,000 + 2,000 targets already
@@ -160,9 +160,9 @@ def check_secrets(columns: Sequence[str], secrets: Sequence[str]) -> list[str]:
     secrets = list(dict.fromkeys(secrets))
     missing = [name for name in secrets if name not in columns]
     if missing:
-        raise AuditDataError(
-            f"secret column(s) {', '.join(repr(m) for m in missing)} not among the audit columns "
-            "(both the real and the synthetic data must have them)"
+        raise MissingColumnError(
+            f"secret column(s) {names_list(missing)} not among the audit columns (columns both "
+            f"the real and the synthetic data have: {names_list(list(columns))})"
         )
     if secrets and len(columns) < 2:
         raise AuditDataError("attribute inference needs at least one audit column besides the secret")

@@ -552,7 +552,7 @@ def _attack_part(
         "advantage_p_value": advantage_p_value(members, nonmembers),
         "near_matches": near_match_test(attack_rows, to_synthetic, to_reference, m, seed=int(settings["seed"])),
         "exposure": exposure_figures(to_synthetic, to_non_members, to_reference, scores, m, member_positions),
-        "by_group": group_figures(attacked_groups, scores, to_synthetic < to_non_members, m),
+        "by_group": group_figures(attacked_groups, scores, exposed_targets(to_synthetic, to_non_members), m),
     }
 
 
@@ -618,6 +618,11 @@ ISOLATED_SHARE = 0.10
 EXPOSED_LISTED = 20
 
 
+def exposed_targets(to_synthetic: np.ndarray, to_non_members: np.ndarray) -> np.ndarray:
+    """Whether each target is exposed: a synthetic row lies closer to it than any holdout target."""
+    return to_synthetic < to_non_members
+
+
 def _exposed_counts(exposed: np.ndarray, chosen: np.ndarray, is_member: np.ndarray) -> dict[str, Any]:
     """Members and non-members among ``chosen``, how many of each are exposed, the exposure rates
     with exact two-sided 95% (Clopper–Pearson) intervals, and the one-sided Fisher p-value of
@@ -666,7 +671,7 @@ def exposure_figures(
     never their values.
     """
     is_member = np.arange(to_synthetic.size) < members
-    exposed = to_synthetic < to_non_members
+    exposed = exposed_targets(to_synthetic, to_non_members)
     everyone = np.ones(to_synthetic.size, dtype=bool)
     isolated = to_reference >= np.quantile(to_reference, 1.0 - ISOLATED_SHARE)
     isolated_figures = _exposed_counts(exposed, isolated, is_member)
@@ -674,10 +679,10 @@ def exposure_figures(
     isolated_figures["auc"] = attack_figures(*inside)["auc"] if all(part.size for part in inside) else None
     listed: list[int] = []
     if member_positions is not None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            closeness = np.where(to_non_members[:members] > 0, to_synthetic[:members] / to_non_members[:members], 0.0)
         candidates = np.flatnonzero(exposed[:members])
-        order = candidates[np.lexsort((member_positions[candidates], closeness[candidates]))]
+        # An exposed target's holdout distance exceeds its synthetic one, so it is positive.
+        closeness = to_synthetic[candidates] / to_non_members[candidates]
+        order = candidates[np.lexsort((member_positions[candidates], closeness))]
         listed = [int(member_positions[i]) for i in order[:EXPOSED_LISTED]]
     return {
         "all": _exposed_counts(exposed, everyone, is_member),
@@ -727,8 +732,7 @@ def privacy_figures(
         if target_codes is None:
             raise ValueError("the membership attack needs the target samples' codes")
         per_side = distances.to_synthetic.size // 2
-        members_drawn = None if train_positions is None else np.asarray(train_positions)[:per_side]
-        attack = _attack_part(distances, target_codes, settings, rng, members_drawn, groups)
+        attack = _attack_part(distances, target_codes, settings, rng, train_positions, groups)
         profile["attack"] = attack
         share, interval = _share_interval(
             (0.0, 0.5, 1.0), (distances.closer_to_holdout, distances.tied, distances.closer_to_train), replicates, rng

@@ -383,19 +383,16 @@ def _inference_statistics(
         .collect()
     )
     encoder, targets, _ = shared.value
-    n = len(targets)
-    out = {}
-    for index, name in enumerate(secrets):
-        distance, tied, right = np.full(n, np.inf), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-        for row in rows:
-            if row["secret"] == index:
-                distance[row["target"]], tied[row["target"]], right[row["target"]] = (
-                    row["distance"],
-                    row["tied"],
-                    row["right"],
-                )
-        out[name] = InferenceTallies(distance, tied, right, known_columns(encoder, name))
-    return out
+    distance = np.full((len(secrets), len(targets)), np.inf)
+    tied = np.zeros(distance.shape, dtype=np.int64)
+    right = np.zeros(distance.shape, dtype=np.int64)
+    for row in rows:
+        at = row["secret"], row["target"]
+        distance[at], tied[at], right[at] = row["distance"], row["tied"], row["right"]
+    return {
+        name: InferenceTallies(distance[index], tied[index], right[index], known_columns(encoder, name))
+        for index, name in enumerate(secrets)
+    }
 
 
 def _holdout_statistics(
