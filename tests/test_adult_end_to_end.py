@@ -80,6 +80,7 @@ def test_leaky_set_is_high_privacy_risk_with_attack_figures_and_intervals(leaky_
     income, age = inference["details"]["secrets"]
     assert not inference["success"] and inference["details"]["verdict"]["failing"] == ["income", "age"]
     assert income["risk"] > 0.3 and income["interval"][0] > 0.2 and income["p_value"] < 0.001
+    assert inference["observed_value"] == max(income["risk"], age["risk"])  # "Highest attribute-inference risk"
     assert "Privacy, attribute inference: an attacker who knows every audit column of a record" in text
     assert (
         f"income all targets {100 * income['train_success']:.2f}% {100 * income['control_success']:.2f}% "

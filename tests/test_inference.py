@@ -11,6 +11,7 @@ from expectations.metrics.encoding import MISSING_KEY, DistanceEncoder
 from expectations.metrics.errors import AuditDataError
 from expectations.metrics.inference import (
     INFERENCE_SCAN,
+    InferenceTallies,
     inference_figures,
     inference_risk,
     inference_tallies,
@@ -110,6 +111,37 @@ def test_success_and_risk_against_a_direct_computation() -> None:
     assert figures["risk"] == pytest.approx((s_train - s_control) / (1 - s_control), abs=1e-12)
     assert [c["share"] for c in figures["confident"]] == list(INFERENCE_SCAN)
     assert figures["confident"][0]["members"] == members and figures["interval"] is None
+    # The scanned shares: the targets whose closest synthetic row (known columns) is closest
+    # relative to their closest other target, by brute force.
+    known_codes = targets[:, known].astype(np.float64)
+    own = np.sqrt(((known_codes[:, None, :] - known_codes[None, :, :]) ** 2).sum(axis=2))
+    np.fill_diagonal(own, np.inf)
+    nearest, _ = _brute_force_ties(targets[:, known], codes[:, known])
+    confidence = (nearest + 1e-6) / (own.min(axis=1) + 1e-6)
+    for share in figures["confident"]:
+        chosen = confidence <= np.quantile(confidence, share["share"])
+        assert share["members"] == chosen[:members].sum() and share["non_members"] == chosen[members:].sum()
+        assert share["train_success"] == pytest.approx(success[:members][chosen[:members]].mean(), abs=1e-12)
+        assert share["control_success"] == pytest.approx(success[members:][chosen[members:]].mean(), abs=1e-12)
+
+
+def test_the_risk_interval_matches_the_delta_method() -> None:
+    """Bootstrap 95% interval of the risk against ±1.96 delta-method standard errors of (s_t − s_c) / (1 − s_c)."""
+    rng = np.random.default_rng(11)
+    m = 4_000
+    truths = rng.random(2 * m) < np.r_[np.full(m, 0.8), np.full(m, 0.7)]
+    tallies = InferenceTallies(
+        np.ones(2 * m), np.ones(2 * m, dtype=np.int64), truths.astype(np.int64), np.ones(3, bool)
+    )
+    codes = rng.random((2 * m, 3))
+    figures = inference_figures("s", tallies, codes, m, 2_000, np.random.default_rng(0), seed=0)
+    s_t, s_c = truths[:m].mean(), truths[m:].mean()
+    gradient_t, gradient_c = 1 / (1 - s_c), (s_t - 1) / (1 - s_c) ** 2
+    se = np.sqrt(gradient_t**2 * s_t * (1 - s_t) / m + gradient_c**2 * s_c * (1 - s_c) / m)
+    low, high = figures["interval"]
+    assert figures["risk"] == pytest.approx((s_t - s_c) / (1 - s_c))
+    assert low == pytest.approx(figures["risk"] - 1.96 * se, abs=0.2 * se)
+    assert high == pytest.approx(figures["risk"] + 1.96 * se, abs=0.2 * se)
 
 
 def test_secret_matches_tolerance_and_missing_values() -> None:

@@ -192,7 +192,8 @@ def inference_verdict(inference: dict[str, Any], alpha: float, max_risk: float) 
         alpha=alpha,
         margin=max_risk,
         p_value=None if worst is None else min(1.0, worst["p_value"] * len(secrets)),
-        observed=None if worst is None else worst["risk"],
+        # The figure Data Docs calls the highest risk: the largest over the secrets.
+        observed=max((s["risk"] for s in secrets if s["risk"] is not None), default=None),
         reference=0.0,
         message=message,
         failing=failing,
