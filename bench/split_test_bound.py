@@ -59,19 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         synthetic_keys = pv.row_keys(synthetic, columns)
         matched = pv.matched_records(pool, pool_keys, len(split.train), synthetic_keys)
         hits["split test"] += pv.split_test(matched, seed=seed)["p_value"] <= LEVEL
-        # The same records in key order, with their population shares.
-        matched_keys = np.unique(pool_keys)[np.isin(np.unique(pool_keys), synthetic_keys)]
-        train_keys = pool_keys[: len(split.train)]
-        by_key = pv.MatchedRecords(
-            np.array([np.sum(pool_keys == k) for k in matched_keys]),
-            np.array([np.sum(train_keys == k) for k in matched_keys]),
-            np.array([np.sum(synthetic_keys == k) for k in matched_keys]),
-            np.zeros((len(matched_keys), 0), dtype=np.int64),
-            len(pool_keys),
-            len(split.train),
-        )
+        # matched_records lists the records in key order (np.unique's): their population shares.
+        matched_keys = np.unique(pool_keys)
+        matched_keys = matched_keys[np.isin(matched_keys, synthetic_keys)]
         share = counts[np.searchsorted(keys, matched_keys)] / len(population)
-        hits["oracle weights"] += oracle_p_value(by_key, share, seed) <= LEVEL
+        hits["oracle weights"] += oracle_p_value(matched, share, seed) <= LEVEL
     sizes = cal.split_sizes(len(population), args.train_rows)
     print(
         f"{args.dataset}, {100 * args.share:g}% exact copies, train / holdout / fresh {sizes[0]:,} / {sizes[1]:,} / "
