@@ -205,16 +205,19 @@ class ExpectSyntheticExactCopyRateToBeBelow(_PrivacyExpectation):
 
 
 class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
-    """A distance attack holding the synthetic rows cannot tell training rows from holdout rows.
+    """An ensemble of attacks holding the synthetic rows cannot tell training rows from holdout rows.
 
-    The attack scores each record by its distance to the closest synthetic row over its distance
-    to the closest other real record. Test: at 1% and 0.1% FPR the empirical ε lower bound
-    ln(TPR_lb / FPR_ub) (Clopper–Pearson) is at most ``max_epsilon``, and the advantage (max
-    TPR − FPR) is not both above ``max_advantage`` and significant, and the near-match test (real
-    records a synthetic row sits far closer to than any real neighbour do not lean to train) is
-    not significant; Bonferroni at level ``alpha``. Needs holdout rows in the batch; without them
-    it passes with no figure and says a holdout is needed. The observed value is the advantage;
-    details carry AUC, TPR at low FPR and the near matches.
+    The distance attack scores each record by its distance to the closest synthetic row over its
+    distance to the closest other real record; the rarity attack by how much more closely, on
+    rarer values, a synthetic row matches it than its closest real neighbour does
+    (``expectations.metrics.rarity``). Test: at 1% and 0.1% FPR the distance attack's empirical ε
+    lower bound ln(TPR_lb / FPR_ub) (Clopper–Pearson) is at most ``max_epsilon``, its advantage
+    (max TPR − FPR) is not both above ``max_advantage`` and significant, and neither the
+    near-match test (real records a synthetic row sits far closer to than any real neighbour do
+    not lean to train) nor the rarity attack's tail scan is significant; Bonferroni over the
+    sub-tests at level ``alpha``. Needs holdout rows in the batch; without them it passes with
+    no figure and says a holdout is needed. The observed value is the distance attack's
+    advantage; details carry each attack's AUC and TPR at low FPR, the strongest, and the near matches.
     """
 
     part: ClassVar[str] = "attack"
@@ -243,8 +246,10 @@ class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
         "over FPR's upper Clopper–Pearson bound) is at most $max_epsilon, and the advantage (max TPR − FPR) is "
         "not significantly above $max_advantage; nor may the real records that a synthetic row sits far closer to "
         "than any real neighbour be training records more often than a random relabelling of members and "
-        "non-members makes them (exact permutation scan over 4 closeness ratios, rare profiles weighing most); "
-        "level $alpha over the sub-tests ($real_label rows are "
+        "non-members makes them (exact permutation scan over 4 closeness ratios, rare profiles weighing most); nor "
+        "may more training records than such a relabelling explains be matched by a synthetic row more closely, on "
+        "rarer values, than all but a few holdout records are (the rarity attack, exact permutation scan over its "
+        "true positives at 0 to 63 false positives); level $alpha over the sub-tests ($real_label rows are "
         "members, $holdout_label rows non-members, up to $attack_sample each; rows by $source_column)."
     )
 
@@ -282,12 +287,45 @@ class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
             for near in details.get("near_matches", {}).get("by_ratio", [])
         ]
         blocks = [summary, table(["Attack figure", "Value", "95% interval"], rows)]
+        if details.get("rarity"):
+            blocks.extend(_ensemble_blocks(details))
         exposure = details.get("exposure")
         if exposure:
             blocks.extend(_exposure_block(exposure))
         if details.get("by_group"):
             blocks.append(_group_block(details["by_group"]))
         return with_verdict(blocks, details["verdict"])
+
+
+def _ensemble_blocks(details: dict[str, Any]) -> list[Any]:
+    """Each attack of the ensemble side by side, the strongest named, and the rarity scan's levels."""
+    attacks = {"Distance attack": details, "Rarity attack": details["rarity"]}
+    rows = [
+        [
+            name,
+            f"{part['members']:,} / {part['non_members']:,}",
+            f"{part['auc']:.3f} {interval(part['intervals']['auc'])}",
+            f"{_percent(part['tpr_at_0.01_fpr'])} {interval(part['intervals']['tpr_at_0.01_fpr'])}",
+            f"{_percent(part['tpr_at_0.001_fpr'])} {interval(part['intervals']['tpr_at_0.001_fpr'])}",
+        ]
+        for name, part in attacks.items()
+    ]
+    strongest = details["strongest"]
+    scan = details["rarity"]["scan"]
+    note = sentence(
+        "Strongest attack (highest TPR at 1% FPR): the $attack attack. Rarity attack, training records matched more "
+        "closely than all but k holdout records: $levels (tail scan $p).",
+        {
+            "attack": strongest["attack"],
+            "levels": ", ".join(
+                f"{level['true_positives']:,} at k = {level['false_positives']}" for level in scan["levels"]
+            )
+            or "none",
+            "p": format_p(scan["p_value"]),
+        },
+    )
+    header = ["Attack", "Training / holdout targets", "ROC AUC", "TPR at 1% FPR", "TPR at 0.1% FPR"]
+    return [table(header, rows), note]
 
 
 def _group_block(rows: list[dict[str, Any]]) -> Any:

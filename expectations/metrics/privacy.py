@@ -43,7 +43,7 @@ statistics and share that one function, random draws included, so both report th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,7 @@ from expectations.metrics.inference import (
     tallies_by_secret,
 )
 from expectations.metrics.neighbours import RATIO_EPSILON, nearest_neighbours
+from expectations.metrics.rarity import RarityTargets, closest_match, rarity_scores, rarity_sizes, tail_scan
 from expectations.metrics.significance import clopper_pearson, excess_rate_p_value, holm, subset_sum_p_value
 
 #: False-positive rates at which the attack's true-positive rate is reported.
@@ -348,26 +349,51 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class TargetDraw:
-    """Positions (0-based, in each side's row order) of the target samples, in draw order."""
+    """Positions (0-based, in each side's row order) of the target samples, in draw order.
+
+    ``extra_train``: training rows beyond the train sample that the rarity attack takes as
+    members (``rarity_sizes``), none unless the holdout sample is the smaller.
+    """
 
     per_side: int
     train: np.ndarray
     holdout: np.ndarray | None
+    extra_train: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
 def draw_targets(n_real: int, n_holdout: int | None, dcr_sample: int, rng: np.random.Generator) -> TargetDraw:
     """Draw the target samples: ``rng.choice(n, per_side, replace=False)`` on train, then on holdout.
 
     With a holdout (``n_holdout`` > 0) per_side = min(n_real, n_holdout, dcr_sample), else
-    min(n_real, dcr_sample) and no holdout draw. These are the first calls on ``rng``; the
+    min(n_real, dcr_sample) and no holdout draw. With a holdout, when the rarity attack takes
+    more members than per_side, ``extra_train`` follows: ``rng.choice`` of that many of the
+    training positions not drawn yet (ascending). These are the first calls on ``rng``; the
     bootstrap draws of ``privacy_figures`` follow on the same generator.
     """
     if n_holdout:
         per_side = min(n_real, n_holdout, dcr_sample)
         train = rng.choice(n_real, per_side, replace=False)
-        return TargetDraw(per_side, train, rng.choice(n_holdout, per_side, replace=False))
+        holdout = rng.choice(n_holdout, per_side, replace=False)
+        extra = rarity_sizes(n_real, per_side)[0] - per_side
+        if extra <= 0:
+            return TargetDraw(per_side, train, holdout)
+        rest = np.setdiff1d(np.arange(n_real), train, assume_unique=True)
+        return TargetDraw(per_side, train, holdout, rng.choice(rest, extra, replace=False))
     per_side = min(n_real, dcr_sample)
     return TargetDraw(per_side, rng.choice(n_real, per_side, replace=False), None)
+
+
+def rarity_targets(
+    encoder: DistanceEncoder, targets: np.ndarray, extra_codes: np.ndarray, per_side: int, n_real: int
+) -> RarityTargets:
+    """The rarity attack's targets (``rarity_sizes``): members = the first of the train sample,
+    then the ``extra_train`` rows (``extra_codes``); non-members = the first of the holdout
+    sample. ``targets``: the encoded train then holdout samples (``draw_targets`` order)."""
+    members, non_members = rarity_sizes(n_real, per_side)
+    drawn = min(per_side, members)
+    return RarityTargets.fit(
+        encoder, np.vstack([targets[:drawn], extra_codes]), targets[per_side : per_side + non_members]
+    )
 
 
 @dataclass(frozen=True)
@@ -377,13 +403,15 @@ class HoldoutDistances:
     ``to_synthetic``: each target's distance to its closest synthetic row, the train sample's
     ``per_side`` rows then the holdout sample's, in draw order. ``closer_to_train``, ``tied``,
     ``closer_to_holdout``: synthetic rows whose distance to the train sample is below, equal to,
-    above their distance to the holdout sample.
+    above their distance to the holdout sample. ``rarity``: each rarity-attack target's match
+    with the synthetic rows (``expectations.metrics.rarity.closest_match``), when it was asked for.
     """
 
     to_synthetic: np.ndarray
     closer_to_train: int
     tied: int
     closer_to_holdout: int
+    rarity: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -400,16 +428,26 @@ class RealDistances:
     close: int
 
 
-def holdout_distances(synthetic_codes: np.ndarray, targets: np.ndarray, per_side: int) -> HoldoutDistances:
-    """``HoldoutDistances`` of some synthetic rows against the stacked train and holdout samples.
+def holdout_distances(
+    synthetic_codes: np.ndarray, targets: np.ndarray, per_side: int, rarity: RarityTargets | None = None
+) -> HoldoutDistances:
+    """``HoldoutDistances`` of some synthetic rows against the stacked train and holdout samples
+    (and, with ``rarity``, the rarity targets' matches with them).
 
     Over several parts of the synthetic rows, sum the counts and take the elementwise minimum of
-    ``to_synthetic``: the result equals one call on all the rows (distances are exact).
+    ``to_synthetic`` and ``rarity``: the result equals one call on all the rows (both are exact).
     """
     synthetic_to, to_synthetic = nearest_neighbours(synthetic_codes, targets, [0, per_side, 2 * per_side], reverse=True)
     train, holdout = synthetic_to
+    matches = None
+    if rarity is not None:
+        matches = closest_match(rarity.model, rarity.bins, rarity.model.bins(synthetic_codes))
     return HoldoutDistances(
-        to_synthetic, int((train < holdout).sum()), int((train == holdout).sum()), int((train > holdout).sum())
+        to_synthetic,
+        int((train < holdout).sum()),
+        int((train == holdout).sum()),
+        int((train > holdout).sum()),
+        matches,
     )
 
 
@@ -528,8 +566,10 @@ def _attack_part(
     rng: np.random.Generator,
     member_positions: np.ndarray | None = None,
     groups: Mapping[str, np.ndarray] | None = None,
+    rarity: RarityTargets | None = None,
 ) -> dict[str, Any]:
-    """The membership attack on the first m targets of each sample (``membership_scores``)."""
+    """The membership attacks: the distance attack on the first m targets of each sample
+    (``membership_scores``) and, with ``rarity``, the rarity attack (``rarity_figures``)."""
     per_side = distances.to_synthetic.size // 2
     attack = attack_positions(per_side, int(settings["attack_sample"]))
     m = attack.size // 2
@@ -543,8 +583,13 @@ def _attack_part(
     scores = membership_scores(to_synthetic, to_reference)
     members, nonmembers = scores[:m], scores[m:]
     attack = _attack_with_intervals(members, nonmembers, int(settings["bootstrap_replicates"]), rng)
+    ensemble = {}
+    if rarity is not None and distances.rarity is not None:
+        ensemble["rarity"] = rarity_figures(rarity, distances.rarity, settings, rng)
     return {
         **attack,
+        **ensemble,
+        "strongest": strongest_attack({"distance": attack, **ensemble}),
         "members": m,
         "non_members": m,
         "balanced_accuracy": (1.0 + attack["advantage"]) / 2.0,
@@ -554,6 +599,34 @@ def _attack_part(
         "exposure": exposure_figures(to_synthetic, to_non_members, to_reference, scores, m, member_positions),
         "by_group": group_figures(attacked_groups, scores, exposed_targets(to_synthetic, to_non_members), m),
     }
+
+
+def rarity_figures(
+    rarity: RarityTargets, to_synthetic: np.ndarray, settings: Mapping[str, int], rng: np.random.Generator
+) -> dict[str, Any]:
+    """The rarity attack (``expectations.metrics.rarity``): its scores' AUC, advantage and TPR at
+    the ``LOW_FPRS`` with bootstrap intervals (as the distance attack), the counts at those FPRs,
+    and the tail scan that its verdict reads. ``to_synthetic``: the targets' matches with the
+    synthetic rows; their matches with the other targets are computed here."""
+    to_reference = closest_match(rarity.model, rarity.bins, rarity.bins, exclude_self=True)
+    scores = rarity_scores(to_reference, to_synthetic)
+    members, nonmembers = scores[: rarity.members], scores[rarity.members :]
+    figures = _attack_with_intervals(members, nonmembers, int(settings["bootstrap_replicates"]), rng)
+    return {
+        **figures,
+        "members": int(members.size),
+        "non_members": int(nonmembers.size),
+        "low_fpr": low_fpr_counts(members, nonmembers),
+        "scan": tail_scan(members, nonmembers, seed=int(settings["seed"])),
+    }
+
+
+def strongest_attack(attacks: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The attack with the highest TPR at the first of ``LOW_FPRS`` (then the higher AUC): the
+    figure that sees a leak of a few records (Carlini et al. 2022)."""
+    key = f"tpr_at_{LOW_FPRS[0]:g}_fpr"
+    name = max(attacks, key=lambda a: (attacks[a][key], attacks[a]["auc"]))
+    return {"attack": name, key: attacks[name][key], "auc": attacks[name]["auc"]}
 
 
 #: Members and non-members a protected group needs, each, for its membership figures.
@@ -703,6 +776,7 @@ def privacy_figures(
     inference: Mapping[str, InferenceTallies] | None = None,
     train_positions: np.ndarray | None = None,
     groups: Mapping[str, np.ndarray] | None = None,
+    rarity: RarityTargets | None = None,
 ) -> dict[str, Any]:
     """The privacy profile from engine-neutral statistics (see the module docstring for definitions).
 
@@ -712,7 +786,9 @@ def privacy_figures(
     holdout); ``rng``: the generator right after ``draw_targets`` (bootstrap draws: attack
     intervals, the share interval, then each secret's risk interval); ``inference``: per secret
     column the ``InferenceTallies`` of the inference targets (``inference_positions``; with a
-    holdout and secrets named), whose figures (``inference_figures``) form ``inference``.
+    holdout and secrets named), whose figures (``inference_figures``) form ``inference``;
+    ``rarity``: the rarity attack's targets (``rarity_targets``), whose matches with the synthetic
+    rows ride in ``distances.rarity`` (with a holdout).
 
     Figures: copy rates = counts / rows of their side; attack scores ``membership_scores`` of the
     first m targets of each sample; DCR share = (closer_to_train + ½ tied) / n_synthetic;
@@ -732,7 +808,7 @@ def privacy_figures(
         if target_codes is None:
             raise ValueError("the membership attack needs the target samples' codes")
         per_side = distances.to_synthetic.size // 2
-        attack = _attack_part(distances, target_codes, settings, rng, train_positions, groups)
+        attack = _attack_part(distances, target_codes, settings, rng, train_positions, groups, rarity)
         profile["attack"] = attack
         share, interval = _share_interval(
             (0.0, 0.5, 1.0), (distances.closer_to_holdout, distances.tied, distances.closer_to_train), replicates, rng
@@ -879,10 +955,12 @@ def privacy_profile(
     synthetic_codes = encoder.transform(synthetic)
     draw = draw_targets(len(real), n_holdout, dcr_sample, rng)
     train_codes = encoder.transform(real.iloc[draw.train])
-    targets = inference = None
+    targets = inference = rarity = None
     if with_holdout:
         targets = np.vstack([train_codes, encoder.transform(holdout.iloc[draw.holdout])])
-        distances: HoldoutDistances | RealDistances = holdout_distances(synthetic_codes, targets, draw.per_side)
+        extra_codes = encoder.transform(real.iloc[draw.extra_train])
+        rarity = rarity_targets(encoder, targets, extra_codes, draw.per_side, len(real))
+        distances: HoldoutDistances | RealDistances = holdout_distances(synthetic_codes, targets, draw.per_side, rarity)
         if secrets:
             attack = inference_positions(draw.per_side, attack_sample)
             m = attack.size // 2
@@ -912,4 +990,5 @@ def privacy_profile(
         inference=inference,
         train_positions=draw.train,
         groups=target_groups(encoder, targets, protected_attributes or ()) if targets is not None else None,
+        rarity=rarity,
     )

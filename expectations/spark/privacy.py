@@ -17,7 +17,8 @@ driver turns them into the profile with the same ``privacy_figures``, random dra
   JVM from per-partition counts and ``monotonically_increasing_id``, so no row is shipped to
   Python for it). The positions ``draw_targets`` draws with ``np.random.default_rng(seed)`` are
   selected by a broadcast semi-join, encoded on the executors and collected under a ``limit``,
-  ≤ 2 × dcr_sample rows: the only row-level data the driver holds, and it holds their codes, not
+  ≤ 2 × dcr_sample rows (and the rarity attack's extra members: with them ≤ 2 × dcr_sample +
+  ``RARITY_TARGETS``): the only row-level data the driver holds, and it holds their codes, not
   their values.
 - nearest neighbours: every synthetic row (never sampled) is compared with the broadcast target
   matrix in ``mapInPandas``. With a holdout each partition emits, per target, its minimum
@@ -27,6 +28,11 @@ driver turns them into the profile with the same ``privacy_figures``, random dra
   that one aggregate reduces to its ``percentile`` (exact, linear interpolation as numpy's) and
   its count at most the threshold, the 5th percentile of S's own distances (driver).
   ``nearest_neighbours`` is exact, so minima over partitions equal the pandas minima.
+- rarity attack (with a holdout): its targets are the distance targets plus, when the holdout is
+  the smaller side, ``draw.extra_train`` training rows collected with the train sample (at most
+  ``RARITY_TARGETS`` in all); the driver fits the ``RarityModel`` on their codes, and each
+  partition emits every target's ``closest_match`` with its rows beside the minimum distance.
+  Its sums run in column order per pair, so the minimum over partitions equals the pandas one.
 - attribute inference (with a holdout and secrets): the target sample also carries its secrets
   (``secret_values``: numbers, and 53-bit hashes of category keys); every synthetic partition
   emits per secret and attack target its ``InferenceTallies`` (exact nearest distance on the
@@ -76,6 +82,7 @@ from expectations.metrics.privacy import (
     inference_positions,
     own_distances,
     privacy_figures,
+    rarity_targets,
     target_groups,
 )
 
@@ -398,58 +405,73 @@ def _inference_statistics(
 def _holdout_statistics(
     synthetic: DataFrame, shared: Any, keys: Sequence[str], columns: Sequence[str], per_side: int
 ) -> HoldoutDistances:
-    """``HoldoutDistances`` from per-partition minima and counts, reduced by one group-by."""
+    """``HoldoutDistances`` from per-partition minima and counts, reduced by one group-by.
+
+    Target i's row carries its minimum distance (a distance target, i < 2·per_side) and its
+    minimum rarity match (a rarity target, i < their number); +inf where it is not one.
+    """
     names = list(columns)
 
     def neighbours(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        encoder, targets = shared.value
+        encoder, targets, rarity = shared.value
         counts = np.zeros(3, dtype=np.int64)
         best = np.full(2 * per_side, np.inf)
+        matches = np.full(len(rarity.bins), np.inf)
         seen = False
         for batch in batches:
             if len(batch) == 0:
                 continue
             frame = batch[list(keys)]
             frame.columns = names
-            stats = holdout_distances(encoder.transform(frame), targets, per_side)
+            stats = holdout_distances(encoder.transform(frame), targets, per_side, rarity)
             counts += [stats.closer_to_train, stats.tied, stats.closer_to_holdout]
             np.minimum(best, stats.to_synthetic, out=best)
+            np.minimum(matches, stats.rarity, out=matches)
             seen = True
         if seen:
-            # Target -1 carries the partition's counts; the others their minimum distance.
-            zeros = np.zeros(2 * per_side + 1, dtype=np.int64)
+            # Target -1 carries the partition's counts; the others their minima.
+            n = max(best.size, matches.size)
+            zeros = np.zeros(n + 1, dtype=np.int64)
             train, tied, holdout = zeros.copy(), zeros.copy(), zeros.copy()
             train[-1], tied[-1], holdout[-1] = counts
             yield pd.DataFrame(
                 {
-                    "target": np.r_[np.arange(2 * per_side), -1].astype(np.int32),
-                    "distance": np.r_[best, np.inf],
+                    "target": np.r_[np.arange(n), -1].astype(np.int32),
+                    "distance": np.r_[best, np.full(n + 1 - best.size, np.inf)],
+                    "rarity": np.r_[matches, np.full(n + 1 - matches.size, np.inf)],
                     "closer_to_train": train,
                     "tied": tied,
                     "closer_to_holdout": holdout,
                 }
             )
 
-    schema = "target int, distance double, closer_to_train long, tied long, closer_to_holdout long"
+    schema = "target int, distance double, rarity double, closer_to_train long, tied long, closer_to_holdout long"
     rows = (
         synthetic.mapInPandas(neighbours, schema)
         .groupBy("target")
         .agg(
             F.min("distance").alias("distance"),
+            F.min("rarity").alias("rarity"),
             F.sum("closer_to_train").alias("closer_to_train"),
             F.sum("tied").alias("tied"),
             F.sum("closer_to_holdout").alias("closer_to_holdout"),
         )
         .collect()
     )
+    _, _, rarity = shared.value
     to_synthetic = np.full(2 * per_side, np.inf)
+    matches = np.full(len(rarity.bins), np.inf)
     counts = [0, 0, 0]
     for row in rows:
-        if row["target"] < 0:
+        target = row["target"]
+        if target < 0:
             counts = [int(row["closer_to_train"]), int(row["tied"]), int(row["closer_to_holdout"])]
-        else:
-            to_synthetic[row["target"]] = row["distance"]
-    return HoldoutDistances(to_synthetic, *counts)
+            continue
+        if target < to_synthetic.size:
+            to_synthetic[target] = row["distance"]
+        if target < matches.size:
+            matches[target] = row["rarity"]
+    return HoldoutDistances(to_synthetic, *counts, rarity=matches)
 
 
 def _real_statistics(
@@ -461,7 +483,7 @@ def _real_statistics(
     names = list(columns)
 
     def distances(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        encoder, targets = shared.value
+        encoder, targets, _ = shared.value
         for batch in batches:
             if len(batch) == 0:
                 continue
@@ -543,7 +565,7 @@ def spark_privacy_profile(
     )
     draw = draw_targets(n_real, n_holdout, dcr_sample, rng)
 
-    sides = {"train": (real_rows, draw.train)}
+    sides = {"train": (real_rows, np.r_[draw.train, draw.extra_train])}
     if with_holdout:
         sides["holdout"] = (holdout_rows, draw.holdout)
     encoder_broadcast = spark.sparkContext.broadcast(encoder)
@@ -551,7 +573,11 @@ def spark_privacy_profile(
         samples, hidden = _encoded_sample(spark, sides, encoder_broadcast, columns, keys, attacked_secrets)
     finally:
         encoder_broadcast.destroy()
+    # The train sample's rows, then the rarity attack's extra members (``draw.extra_train``).
+    extra_codes = samples["train"][draw.per_side :]
+    samples["train"], hidden["train"] = samples["train"][: draw.per_side], hidden["train"][: draw.per_side]
     targets = np.vstack(list(samples.values()))
+    rarity = rarity_targets(encoder, targets, extra_codes, draw.per_side, n_real) if with_holdout else None
     inference = None
     if attacked_secrets:
         attack = inference_positions(draw.per_side, attack_sample)
@@ -560,7 +586,7 @@ def spark_privacy_profile(
             inference = _inference_statistics(synthetic_rows, attacked, keys, columns, secrets)
         finally:
             attacked.destroy()
-    shared = spark.sparkContext.broadcast((encoder, targets))
+    shared = spark.sparkContext.broadcast((encoder, targets, rarity))
     try:
         if with_holdout:
             distances: HoldoutDistances | RealDistances = _holdout_statistics(
@@ -581,4 +607,5 @@ def spark_privacy_profile(
         inference=inference,
         train_positions=draw.train,
         groups=target_groups(encoder, targets, protected_attributes or ()) if with_holdout else None,
+        rarity=rarity,
     )

@@ -19,8 +19,11 @@ the figures) against the reference real data gives:
   not be both above ``max_advantage`` and significant (one-sided KS); and the near-match test
   (``expectations.metrics.privacy.near_match_test``: do the real records a synthetic row sits
   far closer to than any real neighbour lean to train, rare profiles weighing most?) must not
-  be significant. Bonferroni over the K = |LOW_FPRS| + 2 sub-tests: each bound at confidence
-  1 − α / 2K, the KS and near-match tests at α / K.
+  be significant; nor the rarity attack's tail scan (``expectations.metrics.rarity.tail_scan``:
+  do more training records than a random relabelling explains match a synthetic row more
+  closely, on rarer values, than any of the first holdout records do?). Bonferroni over the
+  K = |LOW_FPRS| + 3 sub-tests of the ensemble: each bound at confidence 1 − α / 2K, the KS,
+  near-match and rarity tests at α / K.
 - attribute inference: per secret column, the permutation scan of
   ``expectations.metrics.inference.inference_figures`` (do the synthetic rows reveal training
   records' secrets more often than holdout records'?) must not be both significant and with a
@@ -120,7 +123,8 @@ def membership_verdict(attack: dict[str, Any], alpha: float, max_epsilon: float,
     (see the module docstring)."""
     levels = attack["low_fpr"]
     near = attack.get("near_matches")
-    k = len(levels) + 1 + (near is not None)
+    rarity = attack.get("rarity")
+    k = len(levels) + 1 + (near is not None) + (rarity is not None)
     confidence = 1.0 - alpha / (2 * k)
     epsilons = {
         level: empirical_epsilon(c["tp"], attack["members"], c["fp"], attack["non_members"], confidence)
@@ -131,20 +135,28 @@ def membership_verdict(attack: dict[str, Any], alpha: float, max_epsilon: float,
     epsilon_fails = epsilon > max_epsilon
     advantage_fails = attack["advantage"] > max_advantage and attack["advantage_p_value"] < alpha / k
     near_fails = near is not None and near["p_value"] < alpha / k
+    rarity_fails = rarity is not None and rarity["scan"]["p_value"] < alpha / k
     counts = levels[worst_level]
     tpr, fpr = counts["tp"] / attack["members"], counts["fp"] / attack["non_members"]
     eps_text = "ε lower bound −∞" if epsilon == float("-inf") else f"ε lower bound {epsilon:.2f}"
     message = (
         f"TPR {100 * tpr:.1f}% at FPR {100 * fpr:.2f}% (level {float(worst_level):.1%}; {eps_text}, "
         f"limit {max_epsilon:g}); advantage {attack['advantage']:.3f} (limit {max_advantage:g}, "
-        f"KS {format_p(attack['advantage_p_value'])})" + (_near_text(near) if near is not None else "")
+        f"KS {format_p(attack['advantage_p_value'])})"
+        + (_near_text(near) if near is not None else "")
+        + (_rarity_text(rarity) if rarity is not None else "")
     )
     return verdict(
-        not (epsilon_fails or advantage_fails or near_fails),
+        not (epsilon_fails or advantage_fails or near_fails or rarity_fails),
         test=(
             "empirical ε = ln(TPR lower / FPR upper Clopper–Pearson bound) at each low FPR, a one-sided "
             "KS test of the advantage"
-            + (", and the near-match test (permutation of member / non-member labels)" if near is not None else "")
+            + (", the near-match test (permutation of member / non-member labels)" if near is not None else "")
+            + (
+                ", the rarity attack's tail scan (permutation of member / non-member labels)"
+                if rarity is not None
+                else ""
+            )
             + f"; Bonferroni over {k} sub-tests"
         ),
         alpha=alpha,
@@ -158,6 +170,8 @@ def membership_verdict(attack: dict[str, Any], alpha: float, max_epsilon: float,
         advantage_fails=bool(advantage_fails),
         near_match_fails=bool(near_fails),
         near_match_p_value=None if near is None else near["p_value"],
+        rarity_fails=bool(rarity_fails),
+        rarity_p_value=None if rarity is None else rarity["scan"]["p_value"],
     )
 
 
@@ -170,6 +184,20 @@ def _near_text(near: dict[str, Any]) -> str:
         f"; near matches: {shown['training_records']:,} of the {shown['records']:,} real records with a synthetic "
         f"row within {shown['ratio']:g}× their real neighbour distance are training records (half expected; "
         f"scan over {len(near['by_ratio'])} ratios {format_p(near['p_value'])})"
+    )
+
+
+def _rarity_text(rarity: dict[str, Any]) -> str:
+    """The rarity scan's level where the training records stand out most (the widest TPR − FPR)."""
+    scan = rarity["scan"]
+    if not scan["levels"]:
+        return ""
+    shown = max(scan["levels"], key=lambda level: (level["tpr"] - level["fpr"], -level["false_positives"]))
+    return (
+        f"; rarity attack: {shown['true_positives']:,} of {rarity['members']:,} training records match a "
+        f"synthetic row more closely, on rarer values, than all but {shown['false_positives']:,} of "
+        f"{rarity['non_members']:,} holdout records (TPR {100 * shown['tpr']:.1f}% at FPR "
+        f"{100 * shown['fpr']:.2f}%; scan over {len(scan['levels'])} levels {format_p(scan['p_value'])})"
     )
 
 
