@@ -696,8 +696,20 @@ def run_task(task: Task) -> dict[str, Any]:
         failed_any=sorted({e["type"] for e in all_results if not e.get("success")}),
         risk_levels={m: (report.get("detailed_findings", {}).get(m) or {}).get("risk_level") for m in MODULES},
         module_scores=report.get("module_scores"),
+        membership_failed_attacks=_membership_failed_attacks(all_results),
     )
     return record
+
+
+def _membership_failed_attacks(results: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Which attacks of the membership ensemble failed their sub-tests: "distance" (ε bound,
+    advantage or near-match test) and "rarity" (its tail scan)."""
+    for result in results:
+        if result["type"] == MEMBERSHIP_CHECK:
+            judged = (result.get("details") or {}).get("verdict") or {}
+            distance = any(judged.get(flag) for flag in ("epsilon_fails", "advantage_fails", "near_match_fails"))
+            return [name for name, failed in (("distance", distance), ("rarity", judged.get("rarity_fails"))) if failed]
+    return []
 
 
 def _rng_key(task: Task) -> dict[str, Any]:
@@ -1068,9 +1080,12 @@ def render_tables(calibration: Mapping[str, Any]) -> str:
 
 
 #: The privacy checks the per-check table counts, by expectation type, in report order.
+MEMBERSHIP_CHECK = "expect_synthetic_membership_advantage_to_be_below"
 PRIVACY_CHECKS = {
     "expect_synthetic_exact_copy_rate_to_be_below": "exact copies",
-    "expect_synthetic_membership_advantage_to_be_below": "membership",
+    MEMBERSHIP_CHECK: "membership",
+    "distance": "membership: distance attack",
+    "rarity": "membership: rarity attack",
     "expect_synthetic_dcr_share_to_be_below": "DCR share",
     "expect_synthetic_attribute_inference_risk_to_be_below": "attribute inference",
 }
@@ -1100,7 +1115,10 @@ def _privacy_check_lines(records: Sequence[Mapping[str, Any]], datasets: Mapping
             list(datasets).index(item[0][2]),
         ),
     ):
-        counts = [sum(check in r.get("failed_any", []) for r in group) for check in PRIVACY_CHECKS]
+        counts = [
+            sum(check in r.get("failed_any", []) or check in r.get("membership_failed_attacks", []) for r in group)
+            for check in PRIVACY_CHECKS
+        ]
         lines.append(
             f"| {defect} | {strength_label(defect, strength)} | {dataset} | "
             + " | ".join(f"{n}/{len(group)}" for n in counts)

@@ -23,6 +23,12 @@ Pure numpy/pandas; no Great Expectations or pyspark import. Definitions (DESIGN 
   balanced accuracy = (1 + advantage) / 2) and TPR at 1% and 0.1% FPR (Carlini et al. 2022), each
   with a stratified bootstrap 95% interval; the true and false positives at those FPRs and the
   advantage's one-sided KS p-value, which the verdict reads.
+- membership inference (rarity attack, ``expectations.metrics.rarity``): the second member of the
+  ensemble, on up to ``RARITY_TARGETS`` targets (``rarity_sizes``: members from the train sample,
+  plus ``extra_train`` rows when the holdout is the smaller side; non-members from the holdout
+  sample); agreement weighed by its rarity among the targets, against the target's closest real
+  neighbour. The same figures as the distance attack, and its tail scan. ``strongest`` names
+  the attack with the higher TPR at 1% FPR.
 - DCR share: share of synthetic rows closer to the train sample than to the holdout sample,
   ties counting half; 0.5 is ideal (as SDMetrics ``DCROverfittingProtection``'s p, but on one
   shared encoding).
