@@ -52,6 +52,11 @@ class AuditRequest(BaseModel):
         max_length=10,
         description="Columns the attribute-inference attack tries to infer; empty: the target column, if any.",
     )
+    link_columns: list[str] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Columns one party holds in the linkability attack (the other the rest); empty: the first half.",
+    )
     target_column: str | None = Field(None, min_length=1, max_length=256, description="Outcome column.")
     positive_label: str | int | float | bool | None = Field(None, description="The target's positive value.")
     min_group_size: int = Field(30, ge=1, le=1_000_000)
@@ -72,6 +77,7 @@ class AuditRequest(BaseModel):
         """The audit parameters this request asks for (``ValueError`` for an inconsistent set)."""
         chosen: dict[str, Any] = {
             "privacy_secret_columns": tuple(self.secret_columns),
+            "privacy_link_columns": tuple(self.link_columns),
             "fairness_protected_attributes": tuple(self.protected_attributes),
             "fairness_target": self.target_column,
             "fairness_positive_label": self.positive_label,

@@ -1088,6 +1088,7 @@ PRIVACY_CHECKS = {
     "rarity": "membership: rarity attack",
     "expect_synthetic_dcr_share_to_be_below": "DCR share",
     "expect_synthetic_attribute_inference_risk_to_be_below": "attribute inference",
+    "expect_synthetic_linkability_risk_to_be_below": "linkability",
 }
 
 

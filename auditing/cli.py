@@ -101,6 +101,14 @@ def _add_privacy_options(parser: argparse.ArgumentParser) -> None:
         help="comma-separated columns an attacker who knows the others tries to infer (attribute inference; "
         "default: the --target column)",
     )
+    parser.add_argument(
+        "--link-columns",
+        type=_column_names,
+        default=None,
+        metavar="COLUMNS",
+        help="comma-separated columns one party holds in the linkability attack, the other party holding the "
+        "rest (default: the first half of the audit columns)",
+    )
 
 
 def _add_fairness_options(parser: argparse.ArgumentParser) -> None:
@@ -169,6 +177,7 @@ def _parameters(args: argparse.Namespace):
         "fidelity_n_bins": args.bins,
         "bootstrap_replicates": args.bootstrap,
         "privacy_secret_columns": getattr(args, "secret", None),
+        "privacy_link_columns": getattr(args, "link_columns", None),
         "fairness_protected_attributes": getattr(args, "protected", None),
         "fairness_target": getattr(args, "target", None),
         "fairness_positive_label": getattr(args, "positive_label", None),

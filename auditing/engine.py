@@ -33,6 +33,7 @@ from expectations import REAL_LABEL, SYNTHETIC_LABEL
 from expectations.metrics.errors import AuditDataError, MissingColumnError
 from expectations.metrics.fairness import check_fairness_inputs
 from expectations.metrics.inference import check_secrets
+from expectations.metrics.linkability import link_split
 from expectations.metrics.sources import split_sources
 
 Progress = Callable[[str], None]
@@ -84,10 +85,12 @@ def check_fairness_settings(batch: AuditBatch, parameters: AuditParameters) -> N
 
 
 def check_secret_settings(batch: AuditBatch, parameters: AuditParameters) -> None:
-    """Refuse attribute-inference secrets that are not audit columns (``UnknownColumn``), so a
-    misspelt secret is an input error instead of a privacy module that could not be measured."""
+    """Refuse attribute-inference secrets and link columns that are not audit columns
+    (``UnknownColumn``), so a misspelt name is an input error instead of a privacy module that
+    could not be measured; and link columns that leave the other party none (``InputError``)."""
     try:
         check_secrets(batch.columns, parameters.secret_columns)
+        link_split(batch.columns, parameters.privacy_link_columns)
     except MissingColumnError as error:
         raise UnknownColumn(str(error)) from None
     except AuditDataError as error:

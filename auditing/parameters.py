@@ -39,6 +39,9 @@ class AuditParameters:
     #: Columns the attribute-inference attack tries to guess; empty: the fairness target, if any.
     privacy_secret_columns: tuple[str, ...] = ()
     privacy_max_inference_risk: float = 0.0
+    #: Columns one party holds in the linkability attack (the other holds the rest); empty: the first half.
+    privacy_link_columns: tuple[str, ...] = ()
+    privacy_max_linkability_risk: float = 0.0
     fairness_protected_attributes: tuple[str, ...] = ()
     fairness_target: str | None = None
     fairness_positive_label: str | float | None = None
@@ -58,6 +61,7 @@ class AuditParameters:
         # A list given by a caller still makes a hashable, frozen parameter set.
         object.__setattr__(self, "fairness_protected_attributes", tuple(self.fairness_protected_attributes))
         object.__setattr__(self, "privacy_secret_columns", tuple(self.privacy_secret_columns))
+        object.__setattr__(self, "privacy_link_columns", tuple(self.privacy_link_columns))
         if self.fairness_target is not None and self.fairness_positive_label is None:
             raise ValueError("a positive label is needed with the target column (fairness_positive_label)")
         check_fail_on(self.fail_on)
@@ -86,6 +90,7 @@ class AuditParameters:
         values = {name: getattr(self, name) for name in SUITE_PARAMETERS}
         values["fairness_protected_attributes"] = list(self.fairness_protected_attributes)
         values["privacy_secret_columns"] = list(self.secret_columns)
+        values["privacy_link_columns"] = list(self.privacy_link_columns)
         return values
 
     @property
@@ -111,6 +116,7 @@ SHARE_PARAMETERS = (
     "privacy_max_dcr_share",
     "privacy_max_close_share",
     "privacy_max_inference_risk",
+    "privacy_max_linkability_risk",
     "fairness_max_dpd",
     "fairness_max_amplification",
     "fairness_max_rate_change",
@@ -134,6 +140,8 @@ SUITE_PARAMETERS = (
     "privacy_dcr_sample",
     "privacy_secret_columns",
     "privacy_max_inference_risk",
+    "privacy_link_columns",
+    "privacy_max_linkability_risk",
     "fairness_protected_attributes",
     "fairness_target",
     "fairness_positive_label",

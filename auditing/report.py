@@ -96,6 +96,7 @@ _PRIVACY_NAMES = {
     "dcr_share": "DCR share",
     "dcr_profile": "too-close share",
     "inference": "attribute inference",
+    "linkability": "linkability",
 }
 
 
@@ -134,6 +135,9 @@ def _privacy_message(results: list[dict[str, Any]], score: float | None) -> str:
     inferred = by_part.get("inference", {})
     if inferred and "secrets" in inferred["details"]:
         copies += comparison("inference", f"; attribute inference: {_verdict_message(inferred)}")
+    linked = by_part.get("linkability", {})
+    if linked and "risk" in linked["details"]:
+        copies += comparison("linkability", f"; linkability: {_verdict_message(linked)}")
     failures = _failures(results, lambda r: _PRIVACY_NAMES.get(r["details"]["part"], r["type"]))
     head = f"Privacy score {_with_interval(score, _module_interval(results))}"
     head += f" fails ({failures})" if failures else " passes"

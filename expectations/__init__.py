@@ -15,6 +15,7 @@ from expectations.privacy import (
     ExpectSyntheticAttributeInferenceRiskToBeBelow,
     ExpectSyntheticDcrShareToBeBelow,
     ExpectSyntheticExactCopyRateToBeBelow,
+    ExpectSyntheticLinkabilityRiskToBeBelow,
     ExpectSyntheticMembershipAdvantageToBeBelow,
     ExpectSyntheticRowsNotCloserThanRealNeighbours,
 )
@@ -30,6 +31,7 @@ AUDIT_EXPECTATION_TYPES: tuple[str, ...] = tuple(
         ExpectSyntheticDcrShareToBeBelow,
         ExpectSyntheticRowsNotCloserThanRealNeighbours,
         ExpectSyntheticAttributeInferenceRiskToBeBelow,
+        ExpectSyntheticLinkabilityRiskToBeBelow,
         ExpectSyntheticDemographicParityDifferenceToBeBelow,
         ExpectSyntheticBiasAmplificationToBeBelow,
         ExpectSyntheticGroupRepresentationToMatchReal,
@@ -44,6 +46,7 @@ __all__ = [
     "SYNTHETIC_LABEL",
     "AuditExpectation",
     "ExpectSyntheticAttributeInferenceRiskToBeBelow",
+    "ExpectSyntheticLinkabilityRiskToBeBelow",
     "ExpectSyntheticBiasAmplificationToBeBelow",
     "ExpectSyntheticDemographicParityDifferenceToBeBelow",
     "ExpectSyntheticGroupRepresentationToMatchReal",

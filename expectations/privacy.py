@@ -28,6 +28,7 @@ from expectations.metrics.verdicts.privacy import (
     copy_verdict,
     dcr_share_verdict,
     inference_verdict,
+    linkability_verdict,
     membership_verdict,
 )
 from expectations.rendering import interval, sentence, table, with_verdict
@@ -41,11 +42,16 @@ PROFILE_KEYS: Tuple[str, ...] = (
     "top_categories",
     "secret_columns",
     "protected_attributes",
+    "link_columns",
 )
 WITH_HOLDOUT = "with a holdout, the membership attack and the DCR share measure closeness instead"
 NO_SECRET = "no secret column is named (privacy_secret_columns; by default the fairness target)"
 NO_HOLDOUT_CONTROL = (
     "attribute inference needs a holdout: its success on records the generator never saw is the control"
+)
+NO_LINK_CONTROL = (
+    "linkability needs a holdout (its success on records the generator never saw is the control) and at least "
+    "two audit columns"
 )
 NEEDS_HOLDOUT = (
     "a membership figure needs a holdout (real rows the generator never saw): without one, the attack "
@@ -62,7 +68,7 @@ class PrivacyProfile(AuditProfileMetric):
     profile = staticmethod(privacy_profile)
     spark_profile = "expectations.spark.privacy:spark_privacy_profile"
     count_keys = (*RANDOM_KEYS, "attack_sample", "dcr_sample", "top_categories")
-    setting_keys = ("secret_columns", "protected_attributes")
+    setting_keys = ("secret_columns", "protected_attributes", "link_columns")
 
 
 def _percent(value: float | None) -> str:
@@ -107,6 +113,9 @@ class _PrivacyExpectation(AuditExpectation):
     )
     protected_attributes: Union[List[str], SuiteParameterDict, None] = pydantic.Field(
         None, description="Protected attribute columns: the membership attack's figures per group of each."
+    )
+    link_columns: Union[List[str], SuiteParameterDict, None] = pydantic.Field(
+        None, description="Columns one party holds in the linkability attack (default: the first half)."
     )
 
     _samples = pydantic.validator("attack_sample", "dcr_sample", allow_reuse=True)(at_least(10))
@@ -305,8 +314,8 @@ def _ensemble_blocks(details: dict[str, Any]) -> list[Any]:
             name,
             f"{part['members']:,} / {part['non_members']:,}",
             f"{part['auc']:.3f} {interval(part['intervals']['auc'])}",
-            f"{_percent(part['tpr_at_0.01_fpr'])} {interval(part['intervals']['tpr_at_0.01_fpr'])}",
-            f"{_percent(part['tpr_at_0.001_fpr'])} {interval(part['intervals']['tpr_at_0.001_fpr'])}",
+            f"{part['tpr_at_0.01_fpr']:.3f} {interval(part['intervals']['tpr_at_0.01_fpr'])}",
+            f"{part['tpr_at_0.001_fpr']:.3f} {interval(part['intervals']['tpr_at_0.001_fpr'])}",
         ]
         for name, part in attacks.items()
     ]
@@ -425,33 +434,90 @@ class ExpectSyntheticAttributeInferenceRiskToBeBelow(_PrivacyExpectation):
             "column's real range (1st–99th percentile) counts as right.",
             {"risk": details["verdict"]["observed"], "tolerance": f"{100 * details['tolerance']:g}%"},
         )
-        rows = []
-        for secret in details["secrets"]:
-            rows.append(
-                [
-                    secret["secret"],
-                    "all targets",
-                    _percent(secret["train_success"]),
-                    _percent(secret["control_success"]),
-                    secret["risk"],
-                    interval(secret["interval"]),
-                ]
-            )
-            rows += [
-                [
-                    secret["secret"],
-                    f"closest-match {100 * share['share']:g}% ({share['members']:,} training, "
-                    f"{share['non_members']:,} holdout)",
-                    _percent(share["train_success"]),
-                    _percent(share["control_success"]),
-                    "—",
-                    "—",
-                ]
-                for share in secret["confident"]
-                if share["share"] < 1.0
-            ]
+        rows = [row for secret in details["secrets"] for row in _success_rows(secret["secret"], secret)]
         header = ["Secret", "Targets", "Training guessed", "Holdout guessed", "Risk", "95% interval"]
         return with_verdict([summary, table(header, rows)], details["verdict"])
+
+
+def _success_rows(label: str, figures: dict[str, Any]) -> list[list[Any]]:
+    """Table rows of an attack with a success rate per side: all targets, then each scanned share."""
+    rows = [
+        [
+            label,
+            "all targets",
+            _percent(figures["train_success"]),
+            _percent(figures["control_success"]),
+            figures["risk"],
+            interval(figures["interval"]),
+        ]
+    ]
+    rows += [
+        [
+            label,
+            f"closest-match {100 * share['share']:g}% ({share['members']:,} training, "
+            f"{share['non_members']:,} holdout)",
+            _percent(share["train_success"]),
+            _percent(share["control_success"]),
+            "—" if share["risk"] is None else share["risk"],
+            "—",
+        ]
+        for share in figures["confident"]
+        if share["share"] < 1.0
+    ]
+    return rows
+
+
+class ExpectSyntheticLinkabilityRiskToBeBelow(_PrivacyExpectation):
+    """Two parties each holding some columns of the same people cannot join their records through
+    the synthetic rows for training records more often than for records the generator never saw.
+
+    Each party's half of a target is looked up in the synthetic rows; the link succeeds when both
+    halves' closest synthetic rows are the same row (Giomi et al. 2022;
+    ``expectations.metrics.linkability``). Training targets' success against holdout targets'
+    gives the risk (s_train − s_control) / (1 − s_control). Test: an exact permutation scan of
+    the training targets' success (all targets, and those whose matches are closest), failing
+    when significant at level ``alpha`` with a risk above ``max_linkability_risk``. Needs holdout
+    rows and two audit columns; otherwise it passes with no figure and says why. The observed
+    value is the risk over all targets.
+    """
+
+    part: ClassVar[str] = "linkability"
+    limit: ClassVar[str] = "max_linkability_risk"
+    limits: ClassVar[Tuple[str, ...]] = ("max_linkability_risk",)
+    judge: ClassVar[Any] = staticmethod(linkability_verdict)
+    max_linkability_risk: Union[float, SuiteParameterDict] = pydantic.Field(
+        0.0, description="Highest linkability risk passing even when significant (0: any significant risk fails)."
+    )
+    _unit = pydantic.validator("max_linkability_risk", allow_reuse=True)(unit_interval)
+
+    metric_dependencies: ClassVar[Tuple[str, ...]] = (PRIVACY_PROFILE,)
+    success_keys: ClassVar[Tuple[str, ...]] = (*PROFILE_KEYS, "max_linkability_risk", "alpha")
+    sentence_kwargs: ClassVar[Tuple[str, ...]] = (*_PrivacyExpectation.sentence_kwargs, "alpha")
+
+    observed: ClassVar[str] = "risk"
+    absent_reason: ClassVar[str] = NO_LINK_CONTROL
+    template: ClassVar[str] = (
+        "Privacy, linkability: two parties, one holding the link columns of a record and one the rest, who look "
+        "each half up among the $synthetic_label rows must not find the same closest row for $real_label records "
+        "more often than for $holdout_label records beyond a risk of $max_linkability_risk (risk = (training "
+        "success − holdout success) / (1 − holdout success); exact permutation scan over all targets and the "
+        "quarter and twentieth with the closest synthetic matches, level $alpha; up to $attack_sample targets "
+        "each; rows by $source_column)."
+    )
+
+    @classmethod
+    def _observed_block(cls, details: dict[str, Any], result: Any) -> Any:
+        summary = sentence(
+            "Linkability risk $risk (0: the synthetic rows link no more training records than others; 1: every "
+            "training record's halves are linked). Link columns: $first. The other party's: $second.",
+            {
+                "risk": "—" if details["risk"] is None else details["risk"],
+                "first": ", ".join(details["link_columns"]),
+                "second": ", ".join(details["other_columns"]),
+            },
+        )
+        header = ["Attack", "Targets", "Training linked", "Holdout linked", "Risk", "95% interval"]
+        return with_verdict([summary, table(header, _success_rows("linkability", details))], details["verdict"])
 
 
 class ExpectSyntheticDcrShareToBeBelow(_PrivacyExpectation):
@@ -550,6 +616,7 @@ class ExpectSyntheticRowsNotCloserThanRealNeighbours(_PrivacyExpectation):
 
 __all__ = [
     "ExpectSyntheticAttributeInferenceRiskToBeBelow",
+    "ExpectSyntheticLinkabilityRiskToBeBelow",
     "ExpectSyntheticDcrShareToBeBelow",
     "ExpectSyntheticExactCopyRateToBeBelow",
     "ExpectSyntheticMembershipAdvantageToBeBelow",

@@ -279,6 +279,10 @@ def test_bad_files_get_the_right_problem_and_leave_no_temp_folder(api_env, monke
     )
     assert list(api_env.work.iterdir()) == []
 
+    answer = client.post("/audit", json=_body(link_columns=["salary"]))
+    assert answer.status_code == 422, answer.text
+    assert "link column(s) 'salary' not among" in _assert_problem(answer, "unknown-column")["detail"]
+
     monkeypatch.setenv("SYNTH_AUDIT_MAX_BYTES", "10000")
     answer = client.post("/audit", json=_body())
     assert answer.status_code == 413

@@ -125,6 +125,22 @@ def test_an_unknown_secret_column_exits_2_naming_it(capsys, demo_files, tmp_path
     assert "secret column(s) 'salary' not among the audit columns" in err and "'outcome'" in err
 
 
+def test_an_unknown_link_column_exits_2_naming_it(capsys, demo_files, tmp_path):
+    argv = audit_argv(demo_files["real"], demo_files["good"], tmp_path / "o", "--link-columns", "outcome,salary")
+    err = _input_error(capsys, *argv, "--holdout", str(demo_files["holdout"]))
+    assert "link column(s) 'salary' not among the audit columns" in err
+
+
+def test_link_columns_split_the_linkability_attack(demo_files, tmp_path):
+    argv = audit_argv(demo_files["real"], demo_files["good"], tmp_path, "--link-columns", "outcome", "--bootstrap", "0")
+    assert main([*argv, "--holdout", str(demo_files["holdout"])]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    (linked,) = [e for e in report["modules"]["privacy"]["expectations"] if e["details"].get("part") == "linkability"]
+    assert linked["success"] is True and linked["details"]["link_columns"] == ["outcome"]
+    assert "outcome" not in linked["details"]["other_columns"] and linked["details"]["other_columns"]
+    assert "; linkability: links the two halves" in report["detailed_findings"]["privacy"]["message"]
+
+
 def test_secret_columns_get_an_inference_figure_and_verdict(demo_files, tmp_path):
     argv = audit_argv(demo_files["real"], demo_files["good"], tmp_path, "--secret", "outcome", "--bootstrap", "20")
     assert main([*argv, "--holdout", str(demo_files["holdout"])]) == 0

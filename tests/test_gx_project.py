@@ -52,7 +52,7 @@ def _run_pipeline(tmp_path: Path, synthetic: str, prelude: str = "") -> dict:
 
 def test_checkpoint_runs_in_a_fresh_process_as_a_pipeline_would(tmp_path):
     good, poor = _run_pipeline(tmp_path, "good"), _run_pipeline(tmp_path, "poor")
-    assert good["statistics"]["evaluated_expectations"] == len(stored_expectation_types(DEFAULT_GX_DIR)) == 10
+    assert good["statistics"]["evaluated_expectations"] == len(stored_expectation_types(DEFAULT_GX_DIR)) == 11
     assert good["success"] is True and poor["success"] is False
     assert list((tmp_path / "good" / "data_docs").rglob("*.html"))
 
@@ -60,7 +60,7 @@ def test_checkpoint_runs_in_a_fresh_process_as_a_pipeline_would(tmp_path):
 def test_the_project_runs_without_pyspark(tmp_path):
     """pyspark is an extra: the project (with its Spark data source) loads and runs without it."""
     result = _run_pipeline(tmp_path, "good", prelude=WITHOUT_PYSPARK)
-    assert result["success"] is True and result["statistics"]["evaluated_expectations"] == 10
+    assert result["success"] is True and result["statistics"]["evaluated_expectations"] == 11
 
 
 def test_the_spark_checkpoint_runs_the_same_suite_and_actions():
@@ -105,7 +105,7 @@ def test_gx_alone_silently_drops_an_unregistered_type(project_with_unknown_type)
     import great_expectations as gx
 
     context = gx.get_context(mode="file", context_root_dir=str(project_with_unknown_type))
-    assert len(context.suites.get("synthetic_data_audit").expectations) == 10  # 11 stored
+    assert len(context.suites.get("synthetic_data_audit").expectations) == 11  # 12 stored
 
 
 def test_drop_guard_fails_loudly_naming_the_type(project_with_unknown_type, tmp_path):
@@ -132,4 +132,4 @@ def test_run_guard_in_a_fresh_process_without_the_import(tmp_path):
     )
     assert completed.stdout.strip().splitlines()[-1] == "True 0"  # the trap: green, nothing evaluated
     assert completed.returncode != 0
-    assert "UnregisteredExpectationError: the checkpoint evaluated 0 of the suite's 10 expectations" in completed.stderr
+    assert "UnregisteredExpectationError: the checkpoint evaluated 0 of the suite's 11 expectations" in completed.stderr

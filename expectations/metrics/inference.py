@@ -207,23 +207,51 @@ def inference_figures(
 ) -> dict[str, Any]:
     """The figures of one secret from the tallies of the 2m targets (the first ``members`` train).
 
-    The test scans the targets the attacker trusts most. A target's confidence is the ratio
+    A target's success is right / tied (0 with no synthetic row); its confidence, the ratio
     (d_syn + ε) / (d_ref + ε) on the known columns — its closest synthetic row's distance over
-    its closest other target's — and at each share q of ``INFERENCE_SCAN`` the statistic is the
-    members' success sum over the targets with a ratio at most the ratio's q-quantile (chosen by
-    value, so the same targets whichever are members): the attacker's right guesses about
-    training records among the guesses it trusts, which more training records among them or more
-    of them right both raise. A near-copy of a training record makes its target both confident
-    and right; a natural close match is as often a non-member. The min-p scan over the shares
-    (``subset_sum_p_value``, Westfall–Young) is exact.
-
-    ``target_codes``: the 2m targets' encoding. Returns the secret, the success rates of
-    training and control targets and the risk (over all targets) with a stratified bootstrap
-    95% interval (``replicates`` draws on ``rng``, members and non-members resampled apart;
-    None with 0), per scanned share the targets and the success rates among them
-    and the risk among them (``confident``), the scan's p-value and the target counts.
+    its closest other target's (``closeness_ratio``). ``success_figures`` turns them into the
+    rates, the risk with its interval and the scan. ``target_codes``: the 2m targets' encoding.
+    Returns the secret and ``success_figures``' keys.
     """
     success = np.where(tallies.tied > 0, tallies.right / np.maximum(tallies.tied, 1), 0.0)
+    confidence = closeness_ratio(tallies.distance, target_codes[:, tallies.known])
+    return {"secret": secret, **success_figures(success, confidence, members, replicates, rng, [seed, 0x696E66])}
+
+
+def closeness_ratio(to_synthetic: np.ndarray, known_codes: np.ndarray) -> np.ndarray:
+    """(d_syn + ε) / (d_ref + ε): each target's closest synthetic distance over its distance to
+    the closest other target, on the same columns (small = a synthetic row far closer than any
+    real neighbour: a guess the attacker can trust)."""
+    (reference,), _ = nearest_neighbours(known_codes, known_codes, exclude=np.arange(len(known_codes)))
+    return (to_synthetic + RATIO_EPSILON) / (reference + RATIO_EPSILON)
+
+
+def success_figures(
+    success: np.ndarray,
+    confidence: np.ndarray,
+    members: int,
+    replicates: int,
+    rng: np.random.Generator,
+    scan_seed: Sequence[int],
+) -> dict[str, Any]:
+    """Rates, risk and test of an attack that succeeds on each target with some probability
+    (attribute inference, linkability), the first ``members`` targets from train, the rest the control.
+
+    The risk is ``inference_risk`` of the mean successes, with a stratified bootstrap 95%
+    interval (``replicates`` draws on ``rng``, members and non-members resampled apart; None
+    with 0). The test scans the targets the attacker trusts most: at each share q of
+    ``INFERENCE_SCAN`` the statistic is the members' success sum over the targets whose
+    ``confidence`` is at most its q-quantile (chosen by value, so the same targets whichever are
+    members): the attacker's successes on training records among the attempts it trusts, which
+    more training records among them or more of them right both raise. A near-copy of a training
+    record makes its target both confident and right; a natural close match is as often a
+    non-member. The min-p scan over the shares (``subset_sum_p_value``, Westfall–Young, seeded by
+    ``scan_seed``) is exact.
+
+    Returns train_success, control_success, risk, interval, per scanned share the targets, the
+    success rates and the risk among them (``confident``), the scan's p_value, the target
+    counts and the permutations.
+    """
     train, control = success[:members], success[members:]
     train_success, control_success = float(train.mean()), float(control.mean())
     risk = inference_risk(train_success, control_success)
@@ -239,9 +267,6 @@ def inference_figures(
         # A risk has no lower limit (a control can be guessed better than train); 1 is its top.
         column = np.array([[np.nan if d is None else d] for d in draws])
         interval = centred_intervals([risk], column, support=(-np.inf, 1.0))[0]
-    known = target_codes[:, tallies.known]
-    (reference,), _ = nearest_neighbours(known, known, exclude=np.arange(len(known)))
-    confidence = (tallies.distance + RATIO_EPSILON) / (reference + RATIO_EPSILON)
     is_member = np.arange(success.size) < members
     scanned = np.zeros((success.size, len(INFERENCE_SCAN)))
     confident = []
@@ -262,16 +287,20 @@ def inference_figures(
             }
         )
     units = scanned.any(axis=1)
-    p_value = subset_sum_p_value(
-        scanned[units],
-        success.size,
-        members,
-        scanned[is_member].sum(axis=0),
-        INFERENCE_PERMUTATIONS,
-        np.random.default_rng([seed, 0x696E66]),
+    # No success at all: nothing to test (the scan's sums are all 0).
+    p_value = (
+        subset_sum_p_value(
+            scanned[units],
+            success.size,
+            members,
+            scanned[is_member].sum(axis=0),
+            INFERENCE_PERMUTATIONS,
+            np.random.default_rng(list(scan_seed)),
+        )
+        if units.any()
+        else 1.0
     )
     return {
-        "secret": secret,
         "train_success": train_success,
         "control_success": control_success,
         "risk": risk,

@@ -69,6 +69,7 @@ from expectations.metrics.inference import (
     secret_values,
     tallies_by_secret,
 )
+from expectations.metrics.linkability import LinkTallies, column_mask, link_split, link_tallies, linkability_figures
 from expectations.metrics.neighbours import RATIO_EPSILON, nearest_neighbours
 from expectations.metrics.rarity import RarityTargets, closest_match, rarity_scores, rarity_sizes, tail_scan
 from expectations.metrics.significance import clopper_pearson, excess_rate_p_value, holm, subset_sum_p_value
@@ -783,6 +784,7 @@ def privacy_figures(
     train_positions: np.ndarray | None = None,
     groups: Mapping[str, np.ndarray] | None = None,
     rarity: RarityTargets | None = None,
+    linkability: tuple[LinkTallies, tuple[list[str], list[str]]] | None = None,
 ) -> dict[str, Any]:
     """The privacy profile from engine-neutral statistics (see the module docstring for definitions).
 
@@ -794,7 +796,9 @@ def privacy_figures(
     column the ``InferenceTallies`` of the inference targets (``inference_positions``; with a
     holdout and secrets named), whose figures (``inference_figures``) form ``inference``;
     ``rarity``: the rarity attack's targets (``rarity_targets``), whose matches with the synthetic
-    rows ride in ``distances.rarity`` (with a holdout).
+    rows ride in ``distances.rarity`` (with a holdout); ``linkability``: the ``LinkTallies`` of
+    the inference targets and the two parties' columns (``link_split``; with a holdout), whose
+    figures (``linkability_figures``) form ``linkability``.
 
     Figures: copy rates = counts / rows of their side; attack scores ``membership_scores`` of the
     first m targets of each sample; DCR share = (closer_to_train + ½ tied) / n_synthetic;
@@ -846,6 +850,12 @@ def privacy_figures(
                 ],
                 "tolerance": INFERENCE_TOLERANCE,
             }
+        if linkability is not None:
+            attacked = inference_positions(per_side, int(settings["attack_sample"]))
+            tallies, split = linkability
+            profile["linkability"] = linkability_figures(
+                tallies, split, target_codes[attacked], attacked.size // 2, replicates, rng, int(settings["seed"])
+            )
         profile["score"] = 1.0 - attack["advantage"]
         advantage_bounds = attack["intervals"]["advantage"]
         profile["interval"] = [1.0 - advantage_bounds[1], 1.0 - advantage_bounds[0]] if advantage_bounds else None
@@ -906,6 +916,7 @@ def privacy_profile(
     seed: int = 0,
     secret_columns: Sequence[str] | None = None,
     protected_attributes: Sequence[str] | None = None,
+    link_columns: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Exact copies, DCR share, membership attack (with a holdout) or DCR profile (without one).
 
@@ -926,6 +937,9 @@ def privacy_profile(
         (``expectations.metrics.inference``); with a holdout, each gets its ``inference`` figures.
     protected_attributes : with a holdout, the attack's figures per group of each categorical one
         (``attack.by_group``).
+    link_columns : the columns one party holds in the linkability attack
+        (``expectations.metrics.linkability``; the other holds the rest); default the first half
+        of the audit columns. With a holdout and two or more audit columns, ``linkability``.
 
     Returns
     -------
@@ -945,6 +959,7 @@ def privacy_profile(
     n_holdout = len(holdout) if with_holdout else None
     check_sizes(len(real), len(synthetic), n_holdout, dcr_sample)
     secrets = check_secrets(columns, secret_columns or ())
+    split = link_split(columns, link_columns or ())
     rng = np.random.default_rng(seed)
     reference = pd.concat([real[columns], holdout[columns]], ignore_index=True) if with_holdout else real[columns]
     encoder = DistanceEncoder.fit(reference, columns, top_categories)
@@ -961,7 +976,7 @@ def privacy_profile(
     synthetic_codes = encoder.transform(synthetic)
     draw = draw_targets(len(real), n_holdout, dcr_sample, rng)
     train_codes = encoder.transform(real.iloc[draw.train])
-    targets = inference = rarity = None
+    targets = inference = rarity = linkability = None
     if with_holdout:
         targets = np.vstack([train_codes, encoder.transform(holdout.iloc[draw.holdout])])
         extra_codes = encoder.transform(real.iloc[draw.extra_train])
@@ -979,6 +994,10 @@ def privacy_profile(
                 synthetic_codes,
                 secret_values(synthetic, secrets, encoder),
             )
+        if split is not None:
+            attack = inference_positions(draw.per_side, attack_sample)
+            masks = column_mask(encoder, split[0]), column_mask(encoder, split[1])
+            linkability = link_tallies(targets[attack], synthetic_codes, *masks), split
     else:
         own = own_distances(train_codes)
         (synthetic_to_sample,), _ = nearest_neighbours(synthetic_codes, train_codes)
@@ -997,4 +1016,5 @@ def privacy_profile(
         train_positions=draw.train,
         groups=target_groups(encoder, targets, protected_attributes or ()) if targets is not None else None,
         rarity=rarity,
+        linkability=linkability,
     )

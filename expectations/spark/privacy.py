@@ -38,6 +38,9 @@ driver turns them into the profile with the same ``privacy_figures``, random dra
   emits per secret and attack target its ``InferenceTallies`` (exact nearest distance on the
   known columns, rows tied at it, right guesses among them); a window keeps each target's
   closest partitions and one aggregate sums their tallies, as ``InferenceTallies.merge`` does.
+- linkability (with a holdout and two audit columns): the same targets; every partition emits per
+  target its ``LinkTallies`` (each side's closest distance and rows tied at it, the rows at both),
+  and a window and one aggregate merge them as ``LinkTallies.merge`` does.
 
 Rows are numbered by the order Spark reads them: deterministic for files read in order and for
 ``createDataFrame`` from a local frame, which matches pandas row positions; a side whose plan
@@ -67,6 +70,7 @@ from expectations.metrics.inference import (
     secret_values,
     tallies_by_secret,
 )
+from expectations.metrics.linkability import LinkTallies, column_mask, link_split, link_tallies
 from expectations.metrics.neighbours import nearest_neighbours
 from expectations.metrics.privacy import (
     DCR_QUANTILES,
@@ -402,6 +406,62 @@ def _inference_statistics(
     }
 
 
+def _linkability_statistics(
+    synthetic: DataFrame, shared: Any, keys: Sequence[str], columns: Sequence[str]
+) -> LinkTallies:
+    """The ``LinkTallies`` of the attack targets: per partition, then merged per target by one
+    window (each side's overall minimum) and one aggregate (the counts at the minima summed)."""
+    names = list(columns)
+
+    def tallies(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        encoder, targets, mask_a, mask_b = shared.value
+        merged: LinkTallies | None = None
+        for batch in batches:
+            if len(batch) == 0:
+                continue
+            frame = batch[list(keys)]
+            frame.columns = names
+            found = link_tallies(targets, encoder.transform(frame), mask_a, mask_b)
+            merged = found if merged is None else merged.merge(found)
+        if merged is not None:
+            yield pd.DataFrame(
+                {
+                    "target": np.arange(merged.both.size, dtype=np.int32),
+                    "distance_a": merged.distance_a,
+                    "tied_a": merged.tied_a,
+                    "distance_b": merged.distance_b,
+                    "tied_b": merged.tied_b,
+                    "both": merged.both,
+                }
+            )
+
+    closest = Window.partitionBy("target")
+    at_a, at_b = F.col("distance_a") == F.col("best_a"), F.col("distance_b") == F.col("best_b")
+    schema = "target int, distance_a double, tied_a long, distance_b double, tied_b long, both long"
+    rows = (
+        synthetic.mapInPandas(tallies, schema)
+        .withColumn("best_a", F.min("distance_a").over(closest))
+        .withColumn("best_b", F.min("distance_b").over(closest))
+        .groupBy("target")
+        .agg(
+            F.min("best_a").alias("distance_a"),
+            F.sum(F.when(at_a, F.col("tied_a")).otherwise(0)).alias("tied_a"),
+            F.min("best_b").alias("distance_b"),
+            F.sum(F.when(at_b, F.col("tied_b")).otherwise(0)).alias("tied_b"),
+            F.sum(F.when(at_a & at_b, F.col("both")).otherwise(0)).alias("both"),
+        )
+        .collect()
+    )
+    _, targets, mask_a, mask_b = shared.value
+    n = len(targets)
+    figures = {"distance_a": np.full(n, np.inf), "distance_b": np.full(n, np.inf)}
+    figures.update({name: np.zeros(n, dtype=np.int64) for name in ("tied_a", "tied_b", "both")})
+    for row in rows:
+        for name, values in figures.items():
+            values[row["target"]] = row[name]
+    return LinkTallies(mask_a=mask_a, mask_b=mask_b, **figures)
+
+
 def _holdout_statistics(
     synthetic: DataFrame, shared: Any, keys: Sequence[str], columns: Sequence[str], per_side: int
 ) -> HoldoutDistances:
@@ -517,6 +577,7 @@ def spark_privacy_profile(
     seed: int = 0,
     secret_columns: Sequence[str] | None = None,
     protected_attributes: Sequence[str] | None = None,
+    link_columns: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """``privacy_profile`` on Spark DataFrames: the same keys and figures, without collecting any side.
 
@@ -544,6 +605,7 @@ def spark_privacy_profile(
     n_holdout = n_holdout if with_holdout else None
     check_sizes(n_real, n_synthetic, n_holdout, dcr_sample)
     secrets = check_secrets(columns, secret_columns or ())
+    split = link_split(columns, link_columns or ())
     # Without a holdout there is no control to judge the attack by: the secrets are not sampled.
     attacked_secrets = secrets if with_holdout else []
     rng = np.random.default_rng(seed)
@@ -586,6 +648,15 @@ def spark_privacy_profile(
             inference = _inference_statistics(synthetic_rows, attacked, keys, columns, secrets)
         finally:
             attacked.destroy()
+    linkability = None
+    if with_holdout and split is not None:
+        attack = inference_positions(draw.per_side, attack_sample)
+        masks = column_mask(encoder, split[0]), column_mask(encoder, split[1])
+        linked = spark.sparkContext.broadcast((encoder, targets[attack], *masks))
+        try:
+            linkability = _linkability_statistics(synthetic_rows, linked, keys, columns), split
+        finally:
+            linked.destroy()
     shared = spark.sparkContext.broadcast((encoder, targets, rarity))
     try:
         if with_holdout:
@@ -608,4 +679,5 @@ def spark_privacy_profile(
         train_positions=draw.train,
         groups=target_groups(encoder, targets, protected_attributes or ()) if with_holdout else None,
         rarity=rarity,
+        linkability=linkability,
     )

@@ -28,6 +28,10 @@ the figures) against the reference real data gives:
   ``expectations.metrics.inference.inference_figures`` (do the synthetic rows reveal training
   records' secrets more often than holdout records'?) must not be both significant and with a
   risk above ``max_risk``; Bonferroni over the secrets.
+- linkability: the same scan on the linkability attack's successes
+  (``expectations.metrics.linkability``: do the synthetic rows link the two halves of training
+  records more often than of holdout records?), failing when significant with a risk above
+  ``max_risk`` in a scanned share.
 - DCR share: synthetic rows closer to the train sample than to the holdout sample (ties left
   out) tested one-sided against ``max_share`` (exact binomial).
 - too-close share (no holdout): synthetic rows within the 5th percentile of the real sample's
@@ -228,6 +232,46 @@ def inference_verdict(inference: dict[str, Any], alpha: float, max_risk: float) 
     )
 
 
+def linkability_verdict(linkability: dict[str, Any], alpha: float, max_risk: float) -> Verdict:
+    """Linkability of the two parties' columns (see the module docstring)."""
+    fails = linkability["p_value"] < alpha and _peak_risk(linkability) > max_risk
+    risk = "—" if linkability["risk"] is None else f"{linkability['risk']:.3f}"
+    message = (
+        f"links the two halves ({len(linkability['link_columns'])} + {len(linkability['other_columns'])} columns) "
+        f"of {100 * linkability['train_success']:.2f}% of training records vs "
+        f"{100 * linkability['control_success']:.2f}% of holdout records (risk {risk})"
+        + _widest_share_text(linkability)
+        + f" (scan {format_p(linkability['p_value'])})"
+    )
+    return verdict(
+        not fails,
+        test=(
+            "exact permutation scan of the training targets' linking success against the holdout targets' (all "
+            "targets, and the most confident quarter and twentieth), failing when significant with a risk above "
+            "the margin in one of them"
+        ),
+        alpha=alpha,
+        margin=max_risk,
+        p_value=linkability["p_value"],
+        observed=linkability["risk"],
+        reference=0.0,
+        message=message,
+    )
+
+
+def _widest_share_text(figures: dict[str, Any]) -> str:
+    """The scanned share (below all targets) whose success gap is widest, as a clause ("" if none)."""
+    shares = [c for c in figures["confident"] if c["share"] < 1.0 and c["train_success"] is not None]
+    shares = [c for c in shares if c["control_success"] is not None]
+    if not shares:
+        return ""
+    widest = max(shares, key=lambda c: c["train_success"] - c["control_success"])
+    return (
+        f"; on the {100 * widest['share']:g}% of targets with the closest synthetic match "
+        f"{100 * widest['train_success']:.1f}% vs {100 * widest['control_success']:.1f}%"
+    )
+
+
 def _peak_risk(secret: dict[str, Any]) -> float:
     """The highest risk among the scanned shares of targets (−∞ where none is defined)."""
     return max((c["risk"] for c in secret["confident"] if c["risk"] is not None), default=float("-inf"))
@@ -240,15 +284,7 @@ def _inference_text(secret: dict[str, Any]) -> str:
         f"{secret['secret']}: guessed for {100 * secret['train_success']:.1f}% of training records vs "
         f"{100 * secret['control_success']:.1f}% of holdout records (risk {risk})"
     )
-    shares = [c for c in secret["confident"] if c["share"] < 1.0 and c["train_success"] is not None]
-    shares = [c for c in shares if c["control_success"] is not None]
-    if shares:
-        widest = max(shares, key=lambda c: c["train_success"] - c["control_success"])
-        text += (
-            f"; on the {100 * widest['share']:g}% of targets with the closest synthetic match "
-            f"{100 * widest['train_success']:.1f}% vs {100 * widest['control_success']:.1f}%"
-        )
-    return text + f" (scan {format_p(secret['p_value'])})"
+    return text + _widest_share_text(secret) + f" (scan {format_p(secret['p_value'])})"
 
 
 def _share_verdict(
