@@ -48,7 +48,7 @@ import pandas as pd
 from expectations.metrics.bootstrap import centred_intervals
 from expectations.metrics.distributions import as_float
 from expectations.metrics.encoding import DistanceEncoder, as_keys
-from expectations.metrics.errors import AuditDataError, MissingColumnError, names_list
+from expectations.metrics.errors import AuditDataError, audit_columns_named
 from expectations.metrics.neighbours import RATIO_EPSILON, nearest_neighbours, nearest_ties
 from expectations.metrics.significance import subset_sum_p_value
 
@@ -157,13 +157,7 @@ def inference_tallies(
 
 def check_secrets(columns: Sequence[str], secrets: Sequence[str]) -> list[str]:
     """The secret columns, checked: each an audit column, with at least one other column known."""
-    secrets = list(dict.fromkeys(secrets))
-    missing = [name for name in secrets if name not in columns]
-    if missing:
-        raise MissingColumnError(
-            f"secret column(s) {names_list(missing)} not among the audit columns (columns both "
-            f"the real and the synthetic data have: {names_list(list(columns))})"
-        )
+    secrets = audit_columns_named(secrets, columns, "secret")
     if secrets and len(columns) < 2:
         raise AuditDataError("attribute inference needs at least one audit column besides the secret")
     return secrets

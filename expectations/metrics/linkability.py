@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from expectations.metrics.encoding import DistanceEncoder
-from expectations.metrics.errors import AuditDataError, MissingColumnError, names_list
+from expectations.metrics.errors import AuditDataError, audit_columns_named
 from expectations.metrics.inference import closeness_ratio, success_figures
 from expectations.metrics.neighbours import nearest_ties
 
@@ -50,13 +50,7 @@ def link_split(columns: Sequence[str], link_columns: Sequence[str] = ()) -> tupl
     ``AuditDataError`` when the named link columns leave the other party no column.
     """
     columns = list(columns)
-    chosen = list(dict.fromkeys(link_columns))
-    missing = [name for name in chosen if name not in columns]
-    if missing:
-        raise MissingColumnError(
-            f"link column(s) {names_list(missing)} not among the audit columns (columns both the real and "
-            f"the synthetic data have: {names_list(columns)})"
-        )
+    chosen = audit_columns_named(link_columns, columns, "link")
     if not chosen:
         if len(columns) < 2:
             return None
