@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from anonymeter.evaluators import InferenceEvaluator, LinkabilityEvaluator
 
-N_ATTACKS = 2_000
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from anonymeter_detect import MAX_ATTACKS, evaluators  # noqa: E402
 
 
 def main() -> None:
@@ -24,31 +24,16 @@ def main() -> None:
     train = pd.read_csv(data / "train.csv")
     holdout = pd.read_csv(data / "holdout.csv")
     synthetic = pd.read_csv(data / f"{synthetic_name}.csv")
-    columns = list(train.columns)
-    evaluators = {
-        "linkability": lambda: LinkabilityEvaluator(
-            ori=train,
-            syn=synthetic,
-            control=holdout,
-            n_attacks=N_ATTACKS,
-            aux_cols=(columns[: len(columns) // 2], columns[len(columns) // 2 :]),
-        ),
-        "inference (income)": lambda: InferenceEvaluator(
-            ori=train,
-            syn=synthetic,
-            control=holdout,
-            n_attacks=N_ATTACKS,
-            aux_cols=[c for c in columns if c != "income"],
-            secret="income",
-        ),
-    }
+    # One definition of the two evaluators, shared with bench_detection's Anonymeter runs.
+    built = evaluators(train, holdout, synthetic, "income")
+    chosen = {"linkability": built["linkability"], "inference (income)": built["inference"]}
     out = {}
-    for name, make in evaluators.items():
+    for name, make in chosen.items():
         started = time.perf_counter()
         evaluator = make().evaluate(n_jobs=2)
         risk = evaluator.risk()
         out[name] = {"seconds": time.perf_counter() - started, "risk": risk.value, "interval": list(risk.ci)}
-    print(json.dumps({"n_attacks": N_ATTACKS, "evaluators": out}))
+    print(json.dumps({"n_attacks": min(MAX_ATTACKS, len(holdout)), "evaluators": out}))
 
 
 if __name__ == "__main__":
