@@ -10,7 +10,7 @@ import pytest
 
 from expectations.metrics.encoding import DistanceEncoder
 from expectations.metrics.errors import AuditDataError, MissingColumnError
-from expectations.metrics.linkability import column_mask, link_split, link_tallies
+from expectations.metrics.linkability import link_split, link_tallies, split_masks
 from expectations.metrics.neighbours import pair_distances
 from expectations.metrics.privacy import privacy_profile
 from expectations.metrics.verdicts.privacy import linkability_verdict
@@ -58,7 +58,7 @@ def test_tallies_equal_the_definition_and_merge_over_any_split(seed):
     targets, synthetic = _tied_frame(seed, 80), _tied_frame(seed + 5, 300)
     encoder = DistanceEncoder.fit(pd.concat([targets, synthetic]), list(targets.columns))
     t_codes, s_codes = encoder.transform(targets), encoder.transform(synthetic)
-    masks = column_mask(encoder, ["a1", "a2"]), column_mask(encoder, ["b1", "b2"])
+    masks = split_masks(encoder, (["a1", "a2"], ["b1", "b2"]))
     tallies = link_tallies(t_codes, s_codes, *masks)
     best_a, rows_a = _direct(t_codes, s_codes, masks[0])
     best_b, rows_b = _direct(t_codes, s_codes, masks[1])

@@ -205,7 +205,13 @@ def test_the_membership_verdict_sees_near_copies_of_five_percent_that_the_distan
     assert attack["rarity"]["members"] == 2_000 and attack["rarity"]["non_members"] == 1_000
     assert judged["rarity_fails"] and not judged["passes"]
     assert not (judged["epsilon_fails"] or judged["advantage_fails"] or judged["near_match_fails"])
-    assert "rarity attack:" in judged["message"]
+    # The message's level is the one where the training records stand out most (widest TPR − FPR).
+    shown = max(attack["rarity"]["scan"]["levels"], key=lambda level: level["tpr"] - level["fpr"])
+    assert f"rarity attack: {shown['true_positives']:,} of 2,000 training records" in judged["message"]
+    assert f"than all but {shown['false_positives']:,} of 1,000 holdout records" in judged["message"]
+    # The strongest attack is the one with the higher TPR at 1% FPR.
+    tprs = {"distance": attack["tpr_at_0.01_fpr"], "rarity": attack["rarity"]["tpr_at_0.01_fpr"]}
+    assert attack["strongest"]["attack"] == max(tprs, key=tprs.get)
     clean = privacy_profile(train, fresh, holdout, **options)["attack"]
     assert clean["rarity"]["scan"]["p_value"] > 0.01
 

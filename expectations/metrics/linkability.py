@@ -72,6 +72,11 @@ def column_mask(encoder: DistanceEncoder, names: Sequence[str]) -> np.ndarray:
     return mask
 
 
+def split_masks(encoder: DistanceEncoder, split: tuple[Sequence[str], Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """The encoding's columns of each party (``link_split``'s two column lists)."""
+    return column_mask(encoder, split[0]), column_mask(encoder, split[1])
+
+
 @dataclass(frozen=True)
 class LinkTallies:
     """Per target: the closest synthetic distance and the rows tied at it on each side

@@ -69,7 +69,7 @@ from expectations.metrics.inference import (
     secret_values,
     tallies_by_secret,
 )
-from expectations.metrics.linkability import LinkTallies, column_mask, link_split, link_tallies, linkability_figures
+from expectations.metrics.linkability import LinkTallies, link_split, link_tallies, linkability_figures, split_masks
 from expectations.metrics.neighbours import RATIO_EPSILON, nearest_neighbours
 from expectations.metrics.rarity import RarityTargets, closest_match, rarity_scores, rarity_sizes, tail_scan
 from expectations.metrics.significance import clopper_pearson, excess_rate_p_value, holm, subset_sum_p_value
@@ -833,8 +833,9 @@ def privacy_figures(
             "holdout_rows": per_side,
             "synthetic_rows": n_synthetic,
         }
+        # Attribute inference and linkability share their targets.
+        attacked = inference_positions(per_side, int(settings["attack_sample"]))
         if inference is not None:
-            attacked = inference_positions(per_side, int(settings["attack_sample"]))
             profile["inference"] = {
                 "secrets": [
                     inference_figures(
@@ -851,7 +852,6 @@ def privacy_figures(
                 "tolerance": INFERENCE_TOLERANCE,
             }
         if linkability is not None:
-            attacked = inference_positions(per_side, int(settings["attack_sample"]))
             tallies, split = linkability
             profile["linkability"] = linkability_figures(
                 tallies, split, target_codes[attacked], attacked.size // 2, replicates, rng, int(settings["seed"])
@@ -996,8 +996,7 @@ def privacy_profile(
             )
         if split is not None:
             attack = inference_positions(draw.per_side, attack_sample)
-            masks = column_mask(encoder, split[0]), column_mask(encoder, split[1])
-            linkability = link_tallies(targets[attack], synthetic_codes, *masks), split
+            linkability = link_tallies(targets[attack], synthetic_codes, *split_masks(encoder, split)), split
     else:
         own = own_distances(train_codes)
         (synthetic_to_sample,), _ = nearest_neighbours(synthetic_codes, train_codes)

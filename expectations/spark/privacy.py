@@ -70,7 +70,7 @@ from expectations.metrics.inference import (
     secret_values,
     tallies_by_secret,
 )
-from expectations.metrics.linkability import LinkTallies, column_mask, link_split, link_tallies
+from expectations.metrics.linkability import LinkTallies, link_split, link_tallies, split_masks
 from expectations.metrics.neighbours import nearest_neighbours
 from expectations.metrics.privacy import (
     DCR_QUANTILES,
@@ -651,8 +651,7 @@ def spark_privacy_profile(
     linkability = None
     if with_holdout and split is not None:
         attack = inference_positions(draw.per_side, attack_sample)
-        masks = column_mask(encoder, split[0]), column_mask(encoder, split[1])
-        linked = spark.sparkContext.broadcast((encoder, targets[attack], *masks))
+        linked = spark.sparkContext.broadcast((encoder, targets[attack], *split_masks(encoder, split)))
         try:
             linkability = _linkability_statistics(synthetic_rows, linked, keys, columns), split
         finally:
