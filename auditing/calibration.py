@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from auditing.parameters import MODULES, AuditParameters
+from expectations.metrics.parallel import search_threads, use_search_threads
 
 REPO = Path(__file__).resolve().parents[1]
 #: Wall-clock per audit is measured around ``evaluate_audit`` only (not the split or the defect).
@@ -640,9 +641,10 @@ class Task:
 _CONTEXT: Any = None
 
 
-def _worker_init() -> None:
-    """Open this process's GX context once (the pool's initializer)."""
+def _worker_init(threads: int = 1) -> None:
+    """Open this process's GX context once and give its searches ``threads`` (the pool's initializer)."""
     global _CONTEXT
+    use_search_threads(threads)
     if _CONTEXT is None:
         import atexit
         import shutil
@@ -751,7 +753,11 @@ def run_tasks(tasks: Sequence[Task], workers: int = 2, progress: Progress | None
             records.append(run_task(task))
             report(_progress_line(i, len(tasks), records[-1]))
         return records
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init) as pool:
+    # The workers share the cores: each gets its share of the search threads.
+    threads = max(1, search_threads() // workers)
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init, initargs=(threads,)
+    ) as pool:
         futures = [pool.submit(run_task, task) for task in tasks]
         for i, future in enumerate(as_completed(futures), 1):
             records.append(future.result())

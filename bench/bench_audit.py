@@ -23,13 +23,32 @@ _RUN = """
 import json, statistics, sys, tempfile, time
 sys.path.insert(0, {src!r})
 import auditing.engine as engine
+import expectations.fairness, expectations.fidelity, expectations.privacy
 from auditing.parameters import AuditParameters
+
+# Each module's time: its profile metric (the staticmethod ``profile`` of its metric class), summed per run.
+module_seconds = {{}}
+def timed(module, function):
+    def run(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            module_seconds[module] = module_seconds.get(module, 0.0) + time.perf_counter() - started
+    return staticmethod(run)
+for module in (expectations.fairness, expectations.fidelity, expectations.privacy):
+    name = module.__name__.rsplit(".", 1)[1]
+    for holder in list(vars(module).values()):
+        profile = vars(holder).get("profile") if isinstance(holder, type) else None
+        if isinstance(profile, staticmethod):
+            holder.profile = timed(name, profile.__func__)
 data = {data!r}
 parameters = AuditParameters(
     fairness_protected_attributes=("sex", "race"), fairness_target="income", fairness_positive_label=">50K"
 )
-times = []
+times, modules = [], []
 for attempt in range({repeat} + 1):
+    module_seconds.clear()
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
         outcome = engine.run_audit(
@@ -37,8 +56,11 @@ for attempt in range({repeat} + 1):
         )
         if attempt:
             times.append(time.perf_counter() - started)
+            modules.append(dict(module_seconds))
 assert engine.__file__.startswith({src!r}), engine.__file__
-print(json.dumps({{"median": statistics.median(times), "times": times, "success": outcome.success}}))
+medians = {{name: statistics.median(run[name] for run in modules) for name in modules[0]}}
+summary = {{"median": statistics.median(times), "times": times, "modules": medians, "success": outcome.success}}
+print(json.dumps(summary))
 """
 
 
@@ -59,12 +81,25 @@ def main() -> int:
         print(f"no train.csv in {args.data}", file=sys.stderr)
         return 2
     this = time_tree(ROOT, args.data.resolve(), args.repeat)
-    print(f"this checkout:  median {this['median']:.2f} s over {args.repeat} runs {this['times']}")
+    print(f"this checkout:  median {this['median']:.2f} s over {args.repeat} runs {_runs(this)}; {_modules(this)}")
     if args.baseline:
         base = time_tree(args.baseline.resolve(), args.data.resolve(), args.repeat)
-        print(f"baseline:       median {base['median']:.2f} s over {args.repeat} runs {base['times']}")
-        print(f"this / baseline: {this['median'] / base['median']:.2f}x")
+        print(f"baseline:       median {base['median']:.2f} s over {args.repeat} runs {_runs(base)}; {_modules(base)}")
+        print(f"this / baseline: {this['median'] / base['median']:.2f}x", end="")
+        rest = {name: tree["median"] - sum(tree["modules"].values()) for name, tree in (("this", this), ("base", base))}
+        for module in sorted(this["modules"]):
+            print(f"; {module} {this['modules'][module] / base['modules'][module]:.2f}x", end="")
+        print(f"; outside the modules {rest['this'] / rest['base']:.2f}x")
     return 0
+
+
+def _runs(tree: dict) -> str:
+    return "[" + ", ".join(f"{t:.2f}" for t in tree["times"]) + "]"
+
+
+def _modules(tree: dict) -> str:
+    """Each module's profile metric, median over the runs."""
+    return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in sorted(tree["modules"].items()))
 
 
 if __name__ == "__main__":

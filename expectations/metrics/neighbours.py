@@ -11,8 +11,11 @@ minimum over all rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+
+from expectations.metrics.parallel import map_parts, row_parts, search_threads
 
 #: Keeps a distance ratio defined (0 / 0 = 1); distances of the encoding are O(0.01–1).
 RATIO_EPSILON = 1e-6
@@ -30,6 +33,7 @@ def nearest_neighbours(
     bounds: Sequence[int] | None = None,
     exclude: np.ndarray | None = None,
     reverse: bool = False,
+    threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Exact Euclidean nearest-neighbour distances between two encoded row sets.
 
@@ -37,7 +41,8 @@ def nearest_neighbours(
     (n_groups, len(rows)) distances from every row to its closest ``others`` row of each group
     and, with ``reverse``, every ``others`` row's distance to its closest row. ``exclude[i]`` is
     an ``others`` position row ``i`` must not match (itself, when both sets hold the same rows).
-    A row with nothing to match (empty group, or only itself) gets ``inf``.
+    A row with nothing to match (empty group, or only itself) gets ``inf``. The rows are searched
+    in up to ``threads`` parts at once (default ``expectations.metrics.parallel.search_threads()``).
 
     Every pair is compared. A float32 matrix product per block of rows on augmented vectors,
     s(r, o) = [r, |r|², 1] · [−2o, 1, |o|²] = |r − o|², only *filters*: every pair whose s is
@@ -62,44 +67,122 @@ def nearest_neighbours(
     0 rather than float32 rounding noise. Memory stays bounded by the block (``_ROW_BLOCK`` rows ×
     len(others)) and the pair chunk (``_PAIR_CHUNK``).
     """
-    rows64 = np.asarray(rows, dtype=np.float64)
-    others64 = np.asarray(others, dtype=np.float64)
-    bounds = list(bounds) if bounds is not None else [0, len(others64)]
+    prepared_rows, prepared_others = _Side.of_rows(rows), _Side.of_others(others)
+    bounds = list(bounds) if bounds is not None else [0, prepared_others.size]
     groups = [(low, high) for low, high in zip(bounds[:-1], bounds[1:], strict=True)]
-    forward = np.full((len(groups), len(rows64)), np.inf)
-    backward = np.full(len(others64), np.inf) if reverse else None
-    if len(rows64) == 0 or len(others64) == 0:
-        return forward, backward
+    forward = np.full((len(groups), prepared_rows.size), np.inf)
+    if prepared_rows.size == 0 or prepared_others.size == 0:
+        return forward, np.full(prepared_others.size, np.inf) if reverse else None
+    parts = row_parts(prepared_rows.size, threads or search_threads(), _ROW_BLOCK)
 
-    augmented_rows, augmented_others, relative_margin, row_norms, other_norms = _augmented(rows64, others64)
+    def search(start: int, stop: int) -> np.ndarray | None:
+        return _search_rows(prepared_rows, start, stop, prepared_others, groups, forward, exclude, reverse)
+
+    backwards = map_parts(search, parts)
+    return forward, np.minimum.reduce(backwards) if reverse else None
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One side of the float32 filter (``nearest_neighbours`` docstring), prepared once and shared
+    by every block and thread: the augmented float32 vectors (rows [x, |x|², 1]; others, transposed,
+    [−2o, 1, |o|²]), the float64 squared norms, the float64 values transposed (width × n) for the
+    exact re-measure, and the margin per unit of |r|² + |o|² (2E / S)."""
+
+    augmented: np.ndarray
+    norms: np.ndarray
+    transposed: np.ndarray
+    relative_margin: float
+
+    @property
+    def size(self) -> int:
+        return len(self.norms)
+
+    @classmethod
+    def of_rows(cls, rows: np.ndarray) -> _Side:
+        values = np.asarray(rows, dtype=np.float64)
+        norms = np.einsum("ij,ij->i", values, values)
+        augmented = np.hstack([values, norms[:, None], np.ones((len(values), 1))]).astype(np.float32)
+        return cls(augmented, norms, np.ascontiguousarray(values.T), _relative_margin(augmented.shape[1]))
+
+    @classmethod
+    def of_others(cls, others: np.ndarray) -> _Side:
+        values = np.asarray(others, dtype=np.float64)
+        norms = np.einsum("ij,ij->i", values, values)
+        augmented = np.ascontiguousarray(
+            np.hstack([-2.0 * values, np.ones((len(values), 1)), norms[:, None]]).astype(np.float32).T
+        )
+        return cls(augmented, norms, np.ascontiguousarray(values.T), _relative_margin(augmented.shape[0]))
+
+
+class _Scratch:
+    """Reused buffers for a block's distance matrix and its filter mask. A fresh 100 MB array per
+    block is fresh pages every time, and page faults serialise threads on the process's memory map."""
+
+    def __init__(self) -> None:
+        self._values = np.empty(0, dtype=np.float32)
+        self._mask = np.empty(0, dtype=bool)
+
+    def product(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """left @ right (float32) in the reused buffer."""
+        shape = (left.shape[0], right.shape[1])
+        if self._values.size < shape[0] * shape[1]:
+            self._values = np.empty(shape[0] * shape[1], dtype=np.float32)
+        return np.matmul(left, right, out=self._values[: shape[0] * shape[1]].reshape(shape))
+
+    def at_most(self, values: np.ndarray, limit: np.ndarray) -> np.ndarray:
+        """values <= limit (broadcast) in the reused mask buffer."""
+        if self._mask.size < values.size:
+            self._mask = np.empty(values.size, dtype=bool)
+        return np.less_equal(values, limit, out=self._mask[: values.size].reshape(values.shape))
+
+
+def _relative_margin(terms: int) -> float:
+    """2E / S for a dot product of ``terms`` float32 terms (``nearest_neighbours`` docstring)."""
+    gamma = terms * _FLOAT32_UNIT / (1.0 - terms * _FLOAT32_UNIT)
+    return 2.0 * (2.0 * gamma * (1.0 + 3.0 * _FLOAT32_UNIT) + 6.0 * _FLOAT32_UNIT)
+
+
+def _search_rows(
+    rows: _Side,
+    start: int,
+    stop: int,
+    others: _Side,
+    groups: Sequence[tuple[int, int]],
+    forward: np.ndarray,
+    exclude: np.ndarray | None,
+    reverse: bool,
+) -> np.ndarray | None:
+    """``nearest_neighbours`` for the rows [start, stop): fills their ``forward`` columns and
+    returns the ``others`` rows' distances to their closest row of the range (with ``reverse``)."""
+    relative_margin = rows.relative_margin
+    backward = np.full(others.size, np.inf) if reverse else None
     # Reverse direction: a running float32 minimum per ``others`` row over the blocks seen so far.
-    running = np.full(len(others64), np.inf)
-    column_margin = relative_margin * (row_norms.max() + other_norms)
-    rows_t = np.ascontiguousarray(rows64.T)
-    others_t = np.ascontiguousarray(others64.T)
-
-    for start in range(0, len(rows64), _ROW_BLOCK):
-        stop = min(start + _ROW_BLOCK, len(rows64))
-        block_rows = np.arange(stop - start)
+    running = np.full(others.size, np.inf)
+    column_margin = relative_margin * (rows.norms[start:stop].max() + others.norms)
+    scratch = _Scratch()
+    for first in range(start, stop, _ROW_BLOCK):
+        last = min(first + _ROW_BLOCK, stop)
+        block_rows = np.arange(last - first)
         for group, (low, high) in enumerate(groups):
             if high == low:
                 continue
             # One product per group: a contiguous block makes the row-wise argmin/min fast.
-            squared = augmented_rows[start:stop] @ augmented_others[:, low:high]
+            squared = scratch.product(rows.augmented[first:last], others.augmented[:, low:high])
             if exclude is not None:
-                inside = (exclude[start:stop] >= low) & (exclude[start:stop] < high)
-                squared[block_rows[inside], exclude[start:stop][inside] - low] = np.inf
+                inside = (exclude[first:last] >= low) & (exclude[first:last] < high)
+                squared[block_rows[inside], exclude[first:last][inside] - low] = np.inf
             _forward_block(
                 squared,
-                start,
+                first,
                 low,
-                relative_margin * (row_norms[start:stop] + other_norms[low:high].max()),
+                relative_margin * (rows.norms[first:last] + others.norms[low:high].max()),
                 forward[group],
-                rows_t,
-                others_t,
+                rows.transposed,
+                others.transposed,
                 exclude,
             )
-            if reverse:
+            if backward is not None:
                 block_min = squared.min(axis=0)
                 np.minimum(running[low:high], block_min, out=running[low:high])
                 limit = _round_up_float32(running[low:high] + column_margin[low:high])
@@ -107,60 +190,64 @@ def nearest_neighbours(
                 # can hold a candidate; after the first blocks these are few.
                 columns = np.flatnonzero(block_min <= limit)
                 if columns.size:
-                    row, column = _pairs(squared[:, columns] <= limit[columns])
-                    row, column = _drop_excluded(start + row, low + columns[column], exclude)
-                    np.minimum.at(backward, column, pair_distances(rows_t, others_t, row, column))
-    return forward, backward
+                    # np.take keeps the C order that _pairs' flatnonzero needs (squared[:, columns]
+                    # is Fortran-ordered, and ravelling it copies).
+                    candidates = squared if columns.size == squared.shape[1] else np.take(squared, columns, axis=1)
+                    row, column = _pairs(candidates <= limit[columns])
+                    row, column = _drop_excluded(first + row, low + columns[column], exclude)
+                    np.minimum.at(backward, column, pair_distances(rows.transposed, others.transposed, row, column))
+    return backward
 
 
-def _augmented(
-    rows64: np.ndarray, others64: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray]:
-    """The float32 filter's inputs (``nearest_neighbours`` docstring): augmented rows, augmented
-    others transposed, the margin per unit of |r|² + |o|² (2E / S), and the squared norms."""
-    row_norms = np.einsum("ij,ij->i", rows64, rows64)
-    other_norms = np.einsum("ij,ij->i", others64, others64)
-    augmented_rows = np.hstack([rows64, row_norms[:, None], np.ones((len(rows64), 1))]).astype(np.float32)
-    augmented_others = np.ascontiguousarray(
-        np.hstack([-2.0 * others64, np.ones((len(others64), 1)), other_norms[:, None]]).astype(np.float32).T
-    )
-    terms = augmented_rows.shape[1]
-    gamma = terms * _FLOAT32_UNIT / (1.0 - terms * _FLOAT32_UNIT)
-    relative_margin = 2.0 * (2.0 * gamma * (1.0 + 3.0 * _FLOAT32_UNIT) + 6.0 * _FLOAT32_UNIT)
-    return augmented_rows, augmented_others, relative_margin, row_norms, other_norms
-
-
-def nearest_ties(rows: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nearest_ties(
+    rows: np.ndarray, others: np.ndarray, threads: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's exact nearest distance among ``others`` and every ``others`` row at exactly that distance.
 
     The same float32 filter and float64 re-measure as ``nearest_neighbours`` (so the distances
     are exact and do not depend on how either set is split), keeping all candidates whose exact
     distance equals the row's minimum: on data with repeated profiles a row's nearest neighbour
     is often many rows at once. Returns (best, pair_row, pair_other): ``best[i]`` the distance
-    (inf when ``others`` is empty), and the tied pairs listed row by row.
+    (inf when ``others`` is empty), and the tied pairs listed row by row. ``threads`` as in
+    ``nearest_neighbours``.
     """
-    rows64 = np.asarray(rows, dtype=np.float64)
-    others64 = np.asarray(others, dtype=np.float64)
-    best = np.full(len(rows64), np.inf)
-    if len(rows64) == 0 or len(others64) == 0:
+    prepared_rows, prepared_others = _Side.of_rows(rows), _Side.of_others(others)
+    best = np.full(prepared_rows.size, np.inf)
+    if prepared_rows.size == 0 or prepared_others.size == 0:
         return best, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    augmented_rows, augmented_others, relative_margin, row_norms, other_norms = _augmented(rows64, others64)
-    rows_t, others_t = np.ascontiguousarray(rows64.T), np.ascontiguousarray(others64.T)
+
+    def search(start: int, stop: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        return _ties_of_rows(prepared_rows, start, stop, prepared_others, best)
+
+    found = map_parts(search, row_parts(prepared_rows.size, threads or search_threads(), _ROW_BLOCK))
+    return (
+        best,
+        np.concatenate([block for part_rows, _ in found for block in part_rows]),
+        np.concatenate([block for _, part_others in found for block in part_others]),
+    )
+
+
+def _ties_of_rows(
+    rows: _Side, start: int, stop: int, others: _Side, best: np.ndarray
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``nearest_ties`` for the rows [start, stop): fills their ``best`` and returns their tied
+    pairs, block by block."""
     found_rows, found_others = [], []
-    for start in range(0, len(rows64), _ROW_BLOCK):
-        stop = min(start + _ROW_BLOCK, len(rows64))
-        squared = augmented_rows[start:stop] @ augmented_others
+    scratch = _Scratch()
+    for first in range(start, stop, _ROW_BLOCK):
+        last = min(first + _ROW_BLOCK, stop)
+        squared = scratch.product(rows.augmented[first:last], others.augmented)
         least = squared.min(axis=1).astype(np.float64)
-        limit = _round_up_float32(least + relative_margin * (row_norms[start:stop] + other_norms.max()))
-        row, column = _pairs(squared <= limit[:, None])
-        distances = pair_distances(rows_t, others_t, start + row, column)
-        first = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
-        minima = np.minimum.reduceat(distances, first)
-        best[start + row[first]] = minima
-        keep = distances == np.repeat(minima, np.diff(np.r_[first, row.size]))
-        found_rows.append(start + row[keep])
+        limit = _round_up_float32(least + rows.relative_margin * (rows.norms[first:last] + others.norms.max()))
+        row, column = _pairs(scratch.at_most(squared, limit[:, None]))
+        distances = pair_distances(rows.transposed, others.transposed, first + row, column)
+        head = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+        minima = np.minimum.reduceat(distances, head)
+        best[first + row[head]] = minima
+        keep = distances == np.repeat(minima, np.diff(np.r_[head, row.size]))
+        found_rows.append(first + row[keep])
         found_others.append(column[keep])
-    return best, np.concatenate(found_rows), np.concatenate(found_others)
+    return found_rows, found_others
 
 
 def _forward_block(

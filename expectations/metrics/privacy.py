@@ -436,19 +436,26 @@ class RealDistances:
 
 
 def holdout_distances(
-    synthetic_codes: np.ndarray, targets: np.ndarray, per_side: int, rarity: RarityTargets | None = None
+    synthetic_codes: np.ndarray,
+    targets: np.ndarray,
+    per_side: int,
+    rarity: RarityTargets | None = None,
+    threads: int | None = None,
 ) -> HoldoutDistances:
     """``HoldoutDistances`` of some synthetic rows against the stacked train and holdout samples
     (and, with ``rarity``, the rarity targets' matches with them).
 
     Over several parts of the synthetic rows, sum the counts and take the elementwise minimum of
     ``to_synthetic`` and ``rarity``: the result equals one call on all the rows (both are exact).
+    ``threads``: the searches' threads (``expectations.metrics.parallel``).
     """
-    synthetic_to, to_synthetic = nearest_neighbours(synthetic_codes, targets, [0, per_side, 2 * per_side], reverse=True)
+    synthetic_to, to_synthetic = nearest_neighbours(
+        synthetic_codes, targets, [0, per_side, 2 * per_side], reverse=True, threads=threads
+    )
     train, holdout = synthetic_to
     matches = None
     if rarity is not None:
-        matches = closest_match(rarity.model, rarity.bins, rarity.model.bins(synthetic_codes))
+        matches = closest_match(rarity.model, rarity.bins, rarity.model.bins(synthetic_codes), threads=threads)
     return HoldoutDistances(
         to_synthetic,
         int((train < holdout).sum()),

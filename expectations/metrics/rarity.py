@@ -47,6 +47,7 @@ import numpy as np
 from scipy import stats
 
 from expectations.metrics.encoding import DistanceEncoder
+from expectations.metrics.parallel import map_parts, row_parts, search_threads
 
 #: Targets of the attack, members and non-members together: it compares every target with every
 #: synthetic row, so this bounds its cost (T × n_synthetic × columns additions).
@@ -166,14 +167,19 @@ class RarityTargets:
 
 
 def closest_match(
-    model: RarityModel, target_bins: np.ndarray, other_bins: np.ndarray, exclude_self: bool = False
+    model: RarityModel,
+    target_bins: np.ndarray,
+    other_bins: np.ndarray,
+    exclude_self: bool = False,
+    threads: int | None = None,
 ) -> np.ndarray:
     """match(t, others) for every target t (float64): min over the other rows of Σ_j log B_j.
 
     ``exclude_self``: ``other_bins`` are the targets themselves, and a target is not matched with
     itself. The terms are added in column order in float32, one pair at a time, so a target's
     result does not depend on how the others are split (Spark partitions): the minimum over parts
-    equals the minimum over all. No other row: +inf.
+    equals the minimum over all. No other row: +inf. The target blocks run in up to ``threads``
+    threads (default ``expectations.metrics.parallel.search_threads()``).
     """
     n_targets, columns = target_bins.shape
     best = np.full(n_targets, np.inf)
@@ -181,8 +187,9 @@ def closest_match(
         return best
     width = sum(int(c.size) for c in model.counts)
     step = max(1, min(_TARGET_BLOCK, _TABLE_BUDGET // width))
-    for start in range(0, n_targets, step):
-        stop = min(n_targets, start + step)
+    blocks = [(start, min(n_targets, start + step)) for start in range(0, n_targets, step)]
+
+    def match_block(start: int, stop: int) -> None:
         tables = model.log_tables(target_bins[start:stop])
         part = np.full(stop - start, np.inf, dtype=np.float32)
         total = np.empty((_OTHER_BLOCK, stop - start), dtype=np.float32)
@@ -199,6 +206,10 @@ def closest_match(
                 total[own - first, own - start] = np.inf
             np.minimum(part, total[:size].min(axis=0), out=part)
         best[start:stop] = part
+
+    # The target blocks are independent: contiguous runs of them go to the threads.
+    runs = row_parts(len(blocks), threads or search_threads(), 1)
+    map_parts(lambda first, last: [match_block(*block) for block in blocks[first:last]], runs)
     return best
 
 

@@ -483,7 +483,8 @@ def _holdout_statistics(
                 continue
             frame = batch[list(keys)]
             frame.columns = names
-            stats = holdout_distances(encoder.transform(frame), targets, per_side, rarity)
+            # Spark already runs a task per core: one search thread per task.
+            stats = holdout_distances(encoder.transform(frame), targets, per_side, rarity, threads=1)
             counts += [stats.closer_to_train, stats.tied, stats.closer_to_holdout]
             np.minimum(best, stats.to_synthetic, out=best)
             np.minimum(matches, stats.rarity, out=matches)
@@ -549,7 +550,7 @@ def _real_statistics(
                 continue
             frame = batch[list(keys)]
             frame.columns = names
-            (to_sample,), _ = nearest_neighbours(encoder.transform(frame), targets)
+            (to_sample,), _ = nearest_neighbours(encoder.transform(frame), targets, threads=1)
             yield pd.DataFrame({"distance": to_sample})
 
     (row,) = (
