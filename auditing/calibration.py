@@ -641,10 +641,11 @@ class Task:
 _CONTEXT: Any = None
 
 
-def _worker_init(threads: int = 1) -> None:
-    """Open this process's GX context once and give its searches ``threads`` (the pool's initializer)."""
+def _worker_init(threads: int | None = None) -> None:
+    """Open this process's GX context once and, when given, set its search ``threads`` (the pool's initializer)."""
     global _CONTEXT
-    use_search_threads(threads)
+    if threads is not None:
+        use_search_threads(threads)
     if _CONTEXT is None:
         import atexit
         import shutil

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from expectations.metrics.parallel import map_parts, row_parts, search_threads
+from expectations.metrics.parallel import map_parts, row_parts
 
 #: Keeps a distance ratio defined (0 / 0 = 1); distances of the encoding are O(0.01–1).
 RATIO_EPSILON = 1e-6
@@ -73,7 +73,7 @@ def nearest_neighbours(
     forward = np.full((len(groups), prepared_rows.size), np.inf)
     if prepared_rows.size == 0 or prepared_others.size == 0:
         return forward, np.full(prepared_others.size, np.inf) if reverse else None
-    parts = row_parts(prepared_rows.size, threads or search_threads(), _ROW_BLOCK)
+    parts = row_parts(prepared_rows.size, threads, _ROW_BLOCK)
 
     def search(start: int, stop: int) -> np.ndarray | None:
         return _search_rows(prepared_rows, start, stop, prepared_others, groups, forward, exclude, reverse)
@@ -100,19 +100,22 @@ class _Side:
 
     @classmethod
     def of_rows(cls, rows: np.ndarray) -> _Side:
-        values = np.asarray(rows, dtype=np.float64)
-        norms = np.einsum("ij,ij->i", values, values)
-        augmented = np.hstack([values, norms[:, None], np.ones((len(values), 1))]).astype(np.float32)
-        return cls(augmented, norms, np.ascontiguousarray(values.T), _relative_margin(augmented.shape[1]))
+        return cls._of(rows, others=False)
 
     @classmethod
     def of_others(cls, others: np.ndarray) -> _Side:
-        values = np.asarray(others, dtype=np.float64)
+        return cls._of(others, others=True)
+
+    @classmethod
+    def _of(cls, matrix: np.ndarray, others: bool) -> _Side:
+        values = np.asarray(matrix, dtype=np.float64)
         norms = np.einsum("ij,ij->i", values, values)
-        augmented = np.ascontiguousarray(
-            np.hstack([-2.0 * values, np.ones((len(values), 1)), norms[:, None]]).astype(np.float32).T
-        )
-        return cls(augmented, norms, np.ascontiguousarray(values.T), _relative_margin(augmented.shape[0]))
+        ones = np.ones((len(values), 1))
+        if others:
+            augmented = np.ascontiguousarray(np.hstack([-2.0 * values, ones, norms[:, None]]).astype(np.float32).T)
+        else:
+            augmented = np.hstack([values, norms[:, None], ones]).astype(np.float32)
+        return cls(augmented, norms, np.ascontiguousarray(values.T), _relative_margin(values.shape[1] + 2))
 
 
 class _Scratch:
@@ -219,7 +222,7 @@ def nearest_ties(
     def search(start: int, stop: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
         return _ties_of_rows(prepared_rows, start, stop, prepared_others, best)
 
-    found = map_parts(search, row_parts(prepared_rows.size, threads or search_threads(), _ROW_BLOCK))
+    found = map_parts(search, row_parts(prepared_rows.size, threads, _ROW_BLOCK))
     return (
         best,
         np.concatenate([block for part_rows, _ in found for block in part_rows]),

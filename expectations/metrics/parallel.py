@@ -49,9 +49,11 @@ def use_search_threads(threads: int) -> None:
     os.environ[THREADS_VARIABLE] = str(max(1, int(threads)))
 
 
-def row_parts(n_rows: int, threads: int, minimum: int) -> list[tuple[int, int]]:
-    """Contiguous (start, stop) ranges covering ``n_rows``: ``threads`` of them, fewer when a part
-    would hold under ``minimum`` rows (a thread's start-up then costs more than it saves)."""
+def row_parts(n_rows: int, threads: int | None, minimum: int) -> list[tuple[int, int]]:
+    """Contiguous (start, stop) ranges covering ``n_rows``: ``threads`` of them (None:
+    ``search_threads()``), fewer when a part would hold under ``minimum`` rows (a thread's start-up
+    then costs more than it saves)."""
+    threads = search_threads() if threads is None else threads
     parts = max(1, min(threads, n_rows // max(1, minimum)))
     bounds = [n_rows * i // parts for i in range(parts + 1)]
     return list(zip(bounds[:-1], bounds[1:], strict=True))

@@ -47,7 +47,7 @@ import numpy as np
 from scipy import stats
 
 from expectations.metrics.encoding import DistanceEncoder
-from expectations.metrics.parallel import map_parts, row_parts, search_threads
+from expectations.metrics.parallel import map_parts, row_parts
 
 #: Targets of the attack, members and non-members together: it compares every target with every
 #: synthetic row, so this bounds its cost (T × n_synthetic × columns additions).
@@ -208,7 +208,7 @@ def closest_match(
         best[start:stop] = part
 
     # The target blocks are independent: contiguous runs of them go to the threads.
-    runs = row_parts(len(blocks), threads or search_threads(), 1)
+    runs = row_parts(len(blocks), threads, 1)
     map_parts(lambda first, last: [match_block(*block) for block in blocks[first:last]], runs)
     return best
 
