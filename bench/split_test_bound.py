@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/split_test_bound.py --dataset fair --share 0.02 --train-rows 2000
 
-The split test (``expectations.metrics.privacy.split_test``) weighs each real record the
+The split test (``expectations.metrics.copies.split_test``) weighs each real record the
 synthetic rows equal by 1 / its *estimated* population frequency. This script runs it beside
 the same permutation test weighted by the record's frequency in the whole population (known
 here, never to an audit): the best such weights, so its detection rate bounds what better
@@ -22,7 +22,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from auditing import calibration as cal  # noqa: E402
-from expectations.metrics import privacy as pv  # noqa: E402
+from expectations.metrics import copies as pv  # noqa: E402
 from expectations.metrics.significance import subset_sum_p_value  # noqa: E402
 
 LEVEL = 0.01 / 3

@@ -2,8 +2,9 @@
 
 All five depend on one metric, ``table.synth_audit.privacy_profile``, with the same value kwargs
 (thresholds are not among them), so the nearest-neighbour search runs once per audit and every
-expectation reads it (DESIGN §4 "Privacy"; the mathematics is in ``expectations.metrics.privacy``).
-No row of any input reaches a result: counts, shares, distances' quantiles and attack figures.
+expectation reads it (DESIGN §4 "Privacy"; the mathematics is in ``expectations.metrics.privacy`` and
+the modules its docstring names). No row of any input reaches a result: counts, shares, distances'
+quantiles and attack figures.
 """
 
 from __future__ import annotations

@@ -208,7 +208,8 @@ def test_a_secret_that_is_not_an_audit_column_is_refused() -> None:
 
 def test_exposure_counts_isolated_records_and_positions_against_brute_force() -> None:
     """The most exposed records, recomputed from the drawn targets' codes by brute force."""
-    from expectations.metrics.privacy import EXPOSED_LISTED, ISOLATED_SHARE, draw_targets
+    from expectations.metrics.exposure import EXPOSED_LISTED, ISOLATED_SHARE
+    from expectations.metrics.privacy import draw_targets
 
     # A continuous column, so that records rarely repeat and a copy is closer than any real neighbour.
     real, holdout, fresh = (
@@ -241,7 +242,8 @@ def test_exposure_counts_isolated_records_and_positions_against_brute_force() ->
 
 
 def test_groups_are_read_off_the_codes_and_judged_per_group() -> None:
-    from expectations.metrics.privacy import MIN_GROUP_TARGETS, OTHER_GROUP, draw_targets, target_groups
+    from expectations.metrics.exposure import MIN_GROUP_TARGETS, OTHER_GROUP, target_groups
+    from expectations.metrics.privacy import draw_targets
 
     real, holdout = _adult_like(600, 8), _adult_like(600, 9)
     real.loc[:399, "job"] = None  # missing is a value like any other: here the most frequent

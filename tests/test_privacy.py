@@ -12,8 +12,9 @@ from sklearn.neighbors import NearestNeighbors
 
 from auditing.demo import population_sample
 from expectations.metrics.encoding import DistanceEncoder
+from expectations.metrics.membership import attack_figures
 from expectations.metrics.neighbours import nearest_neighbours
-from expectations.metrics.privacy import attack_figures, privacy_profile
+from expectations.metrics.privacy import privacy_profile
 
 scores = st.lists(st.integers(-20, 20).map(float), min_size=1, max_size=80)
 

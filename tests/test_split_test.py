@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from expectations.metrics.privacy import (
+from expectations.metrics.copies import (
     MatchedRecords,
     canonical_values,
     hash_rows,
     matched_records,
-    privacy_profile,
     row_keys,
     split_test,
 )
+from expectations.metrics.privacy import privacy_profile
 from expectations.metrics.significance import subset_sum_p_value
 from expectations.metrics.verdicts.privacy import copy_verdict
 
@@ -133,8 +133,8 @@ def test_split_test_does_not_depend_on_the_order_records_arrive_in():
 def _near_p(seed: int, copied: int) -> float:
     """Near-match p-value: 300 members, 300 non-members, 300 synthetic rows, ``copied`` of them
     near-copies of members. Half the records share 12 discrete profiles (natural exact matches)."""
+    from expectations.metrics.membership import near_match_test
     from expectations.metrics.neighbours import nearest_neighbours
-    from expectations.metrics.privacy import near_match_test
 
     rng = np.random.default_rng(seed)
 
@@ -183,7 +183,7 @@ def test_split_test_equals_the_enumerated_permutation_distribution():
 
 
 def test_near_match_counts_equal_a_direct_count():
-    from expectations.metrics.privacy import NEAR_RATIOS, near_match_test
+    from expectations.metrics.membership import NEAR_RATIOS, near_match_test
 
     rng = np.random.default_rng(2)
     codes = rng.random((40, 3))

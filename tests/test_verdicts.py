@@ -11,7 +11,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 from auditing.gate import gate_verdict
-from expectations.metrics.privacy import LOW_FPRS, advantage_p_value, low_fpr_counts
+from expectations.metrics.membership import LOW_FPRS, advantage_p_value, low_fpr_counts
 from expectations.metrics.significance import (
     MIN_EXPECTED,
     clopper_pearson,

@@ -1,7 +1,7 @@
 """The rarity attack: does a synthetic row agree with a training record more closely, and on rarer
 values, than the record's own real neighbours do?
 
-A member of the membership-attack ensemble (``expectations.metrics.privacy``). The distance attack
+A member of the membership-attack ensemble (``expectations.metrics.membership``). The distance attack
 measures closeness on the shared encoding's linear scale, where one unit of a coarse column (a
 year of education on a 13-year range) weighs as much as the gap to a natural neighbour, and
 agreeing on a rare value weighs no more than on a common one; a near-copy then hides among the

@@ -61,8 +61,10 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.window import Window
 
+from expectations.metrics.copies import CopyCounts, MatchedRecords
 from expectations.metrics.encoding import MISSING_KEY, DistanceEncoder
 from expectations.metrics.errors import AuditDataError
+from expectations.metrics.exposure import target_groups
 from expectations.metrics.inference import (
     InferenceTallies,
     check_secrets,
@@ -71,23 +73,20 @@ from expectations.metrics.inference import (
     tallies_by_secret,
 )
 from expectations.metrics.linkability import LinkTallies, link_split, link_tallies, split_masks
+from expectations.metrics.membership import inference_positions
 from expectations.metrics.neighbours import nearest_neighbours
 from expectations.metrics.privacy import (
     DCR_QUANTILES,
-    CopyCounts,
     HoldoutDistances,
-    MatchedRecords,
     RealDistances,
     audit_settings,
     check_sizes,
     close_threshold,
     draw_targets,
     holdout_distances,
-    inference_positions,
     own_distances,
     privacy_figures,
     rarity_targets,
-    target_groups,
 )
 
 _NUMBERS = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType, T.DecimalType)

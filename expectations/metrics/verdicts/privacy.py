@@ -8,7 +8,7 @@ the figures) against the reference real data gives:
   (``excess_rate_p_value``); twice, for copies of any training row and for copies of a training
   row that is unique in train (natural duplicates are mostly common profiles, copied records
   mostly unique ones, so the second sees a small leak through a large natural rate); and, at
-  margin 0, the split test (``expectations.metrics.privacy.split_test``): are the real records
+  margin 0, the split test (``expectations.metrics.copies.split_test``): are the real records
   the synthetic rows equal training records more often than a random split of train ∪ holdout
   gives, rare records weighing most (exact, by permutation). Bonferroni over the two or three.
   Without a holdout the reference is the training rows' own repeat rate (a
@@ -17,7 +17,7 @@ the figures) against the reference real data gives:
 - membership: at each of ``LOW_FPRS``, the empirical ε lower bound ln(TPR_lb / FPR_ub) with
   Clopper–Pearson bounds must not exceed ``max_epsilon``; the advantage (max TPR − FPR) must
   not be both above ``max_advantage`` and significant (one-sided KS); and the near-match test
-  (``expectations.metrics.privacy.near_match_test``: do the real records a synthetic row sits
+  (``expectations.metrics.membership.near_match_test``: do the real records a synthetic row sits
   far closer to than any real neighbour lean to train, rare profiles weighing most?) must not
   be significant; nor the rarity attack's tail scan (``expectations.metrics.rarity.tail_scan``:
   do more training records than a random relabelling explains match a synthetic row more
