@@ -18,6 +18,7 @@ from expectations.metrics.rarity import (
     RarityTargets,
     closest_match,
     rarity_sizes,
+    reference_rank,
     tail_scan,
 )
 from expectations.metrics.verdicts.privacy import membership_verdict
@@ -79,6 +80,39 @@ def test_closest_match_equals_the_definition():
             _between_mass(targets.iloc[i], targets.iloc[j], targets, numeric) for j in range(len(targets)) if j != i
         )
         assert own[i] == pytest.approx(expected, abs=1e-5)
+
+
+@pytest.mark.parametrize("rank", [2, 5])
+def test_the_kth_closest_match_equals_the_kth_of_the_sorted_sums(rank):
+    """``rank`` k: the k-th smallest Σ_j log B_j over the other rows, bit for bit against every
+    pair's float32 sum (column order) sorted, also against the targets themselves (never
+    itself), on several threads; fewer other rows than k: +inf."""
+    targets, others = _frame(5, 300), _frame(6, 1_100)
+    encoder = DistanceEncoder.fit(targets, list(targets.columns))
+    codes = encoder.transform(targets)
+    model = RarityModel.fit(encoder, codes)
+    target_bins, other_bins = model.bins(codes), model.bins(encoder.transform(others))
+    tables = model.log_tables(target_bins)
+
+    def sums(bins: np.ndarray) -> np.ndarray:
+        total = np.zeros((len(bins), len(target_bins)), dtype=np.float32)
+        for j, table in enumerate(tables):
+            total += table[bins[:, j]]
+        return total
+
+    expected = np.sort(sums(other_bins), axis=0)[rank - 1].astype(np.float64)
+    assert np.array_equal(closest_match(model, target_bins, other_bins, rank=rank, threads=3), expected)
+    own = sums(target_bins)
+    np.fill_diagonal(own, np.inf)
+    found = closest_match(model, target_bins, target_bins, exclude_self=True, rank=rank)
+    assert np.array_equal(found, np.sort(own, axis=0)[rank - 1].astype(np.float64))
+    assert np.isinf(closest_match(model, target_bins, other_bins[: rank - 1], rank=rank)).all()
+    with pytest.raises(ValueError, match="rank must be at least 1"):
+        closest_match(model, target_bins, other_bins, rank=0)
+
+
+def test_the_reference_rank_matches_the_synthetic_sample_size():
+    assert [reference_rank(3_000, n) for n in (1_000, 1_500, 2_000, 3_000, 100_000)] == [3, 2, 1, 1, 1]
 
 
 def test_a_value_no_target_holds_counts_as_the_nearest_one():

@@ -31,7 +31,7 @@ from expectations.metrics.bootstrap import centred_intervals
 from expectations.metrics.copies import SPLIT_PERMUTATIONS
 from expectations.metrics.inference import INFERENCE_TARGETS
 from expectations.metrics.neighbours import RATIO_EPSILON
-from expectations.metrics.rarity import RarityTargets, closest_match, rarity_scores, tail_scan
+from expectations.metrics.rarity import RarityTargets, closest_match, rarity_scores, reference_rank, tail_scan
 from expectations.metrics.significance import subset_sum_p_value
 
 #: False-positive rates at which the attack's true-positive rate is reported.
@@ -187,13 +187,19 @@ def inference_positions(per_side: int, attack_sample: int) -> np.ndarray:
 
 
 def rarity_figures(
-    rarity: RarityTargets, to_synthetic: np.ndarray, settings: Mapping[str, int], rng: np.random.Generator
+    rarity: RarityTargets,
+    to_synthetic: np.ndarray,
+    n_synthetic: int,
+    settings: Mapping[str, int],
+    rng: np.random.Generator,
 ) -> dict[str, Any]:
     """The rarity attack (``expectations.metrics.rarity``): its scores' AUC, advantage and TPR at
     the ``LOW_FPRS`` with bootstrap intervals (as the distance attack), the counts at those FPRs,
     and the tail scan that its verdict reads. ``to_synthetic``: the targets' matches with the
-    synthetic rows; their matches with the other targets are computed here."""
-    to_reference = closest_match(rarity.model, rarity.bins, rarity.bins, exclude_self=True)
+    ``n_synthetic`` synthetic rows; their k-th closest matches with the other targets
+    (``reference_rank``, reported as ``reference_rank``) are computed here."""
+    rank = reference_rank(rarity.bins.shape[0], n_synthetic)
+    to_reference = closest_match(rarity.model, rarity.bins, rarity.bins, exclude_self=True, rank=rank)
     scores = rarity_scores(to_reference, to_synthetic)
     members, nonmembers = scores[: rarity.members], scores[rarity.members :]
     figures = attack_with_intervals(members, nonmembers, int(settings["bootstrap_replicates"]), rng)
@@ -201,6 +207,7 @@ def rarity_figures(
         **figures,
         "members": int(members.size),
         "non_members": int(nonmembers.size),
+        "reference_rank": rank,
         "low_fpr": low_fpr_counts(members, nonmembers),
         "scan": tail_scan(members, nonmembers, seed=int(settings["seed"])),
     }

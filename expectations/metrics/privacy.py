@@ -230,6 +230,7 @@ def close_threshold(own: np.ndarray) -> float:
 def _attack_part(
     distances: HoldoutDistances,
     target_codes: np.ndarray,
+    n_synthetic: int,
     settings: Mapping[str, int],
     rng: np.random.Generator,
     member_positions: np.ndarray | None = None,
@@ -237,7 +238,8 @@ def _attack_part(
     rarity: RarityTargets | None = None,
 ) -> dict[str, Any]:
     """The membership attacks: the distance attack on the first m targets of each sample
-    (``membership_scores``) and, with ``rarity``, the rarity attack (``rarity_figures``)."""
+    (``membership_scores``) and, with ``rarity``, the rarity attack (``rarity_figures``) of the
+    ``n_synthetic`` synthetic rows."""
     per_side = distances.to_synthetic.size // 2
     attack = attack_positions(per_side, int(settings["attack_sample"]))
     m = attack.size // 2
@@ -253,7 +255,7 @@ def _attack_part(
     attack = attack_with_intervals(members, nonmembers, int(settings["bootstrap_replicates"]), rng)
     ensemble = {}
     if rarity is not None and distances.rarity is not None:
-        ensemble["rarity"] = rarity_figures(rarity, distances.rarity, settings, rng)
+        ensemble["rarity"] = rarity_figures(rarity, distances.rarity, n_synthetic, settings, rng)
     return {
         **attack,
         **ensemble,
@@ -316,7 +318,7 @@ def privacy_figures(
         if target_codes is None:
             raise ValueError("the membership attack needs the target samples' codes")
         per_side = distances.to_synthetic.size // 2
-        attack = _attack_part(distances, target_codes, settings, rng, train_positions, groups, rarity)
+        attack = _attack_part(distances, target_codes, n_synthetic, settings, rng, train_positions, groups, rarity)
         profile["attack"] = attack
         share, interval = _share_interval(
             (0.0, 0.5, 1.0), (distances.closer_to_holdout, distances.tied, distances.closer_to_train), replicates, rng

@@ -19,13 +19,21 @@ A numeric value missing on both sides counts like a categorical agreement on "mi
 on one side only like a disagreement (B = 1). A value of x that no target holds counts as the
 nearest value a target holds (``RarityModel.bins``). Then
 
-    match(r, X) = min over x in X of  Σ_j log B_j(r, x)         (≤ 0; lower = closer and rarer)
-    rarity(r)   = match(r, targets other than r) − match(r, synthetic rows)
+    match(r, X)   = min over x in X of  Σ_j log B_j(r, x)       (≤ 0; lower = closer and rarer)
+    match_k(r, X) = the k-th smallest of those sums
+    rarity(r)     = match_k(r, targets other than r) − match(r, synthetic rows),
+                    k = max(1, round((T − 1) / n_synthetic))              (``reference_rank``)
 
 and a high rarity singles r out ("member"). Π_j B_j(r, x) is the mass, under the product of the
 targets' marginals, of the box that r and x span in rank space, so −match is the log of a
 nearest-neighbour density estimate up to the sample size, and the rarity is the log ratio of the
-synthetic data's density at r to the real data's (their sizes only shift every target alike):
+synthetic data's density at r to the real data's. The k-th closest of T − 1 real rows spans, in
+expectation, the mass 1 / n_synthetic of the closest of n_synthetic rows, so the real side is
+measured at the synthetic side's scale; and a k-th nearest-neighbour estimate varies less than a
+nearest one, so when the synthetic set is smaller than the targets the noise of the real side no
+longer hides copies (measured on the simulated population at 2,000 training rows: 5% near-copies
+seen at the ensemble's level in 18 of 20 audits against 15 of 20 with k = 1). With more synthetic
+rows than targets k = 1 and the sizes only shift every target alike:
 the density-ratio idea of DOMIAS (van Breugel et al. 2023, "Membership Inference Attacks against
 Synthetic Data through Overfitting Detection"), with nearest-neighbour densities in rank space
 instead of a fitted density model. −log B_j of an agreement is the Fellegi–Sunter agreement
@@ -166,21 +174,35 @@ class RarityTargets:
         return cls(model, model.bins(codes), len(member_codes))
 
 
+def reference_rank(n_targets: int, n_synthetic: int) -> int:
+    """k of the rarity's real side (module docstring): max(1, round((T − 1) / n_synthetic)).
+
+    >>> reference_rank(3_000, 1_000), reference_rank(3_000, 2_000), reference_rank(3_000, 50_000)
+    (3, 1, 1)
+    """
+    return max(1, round((n_targets - 1) / max(n_synthetic, 1)))
+
+
 def closest_match(
     model: RarityModel,
     target_bins: np.ndarray,
     other_bins: np.ndarray,
     exclude_self: bool = False,
     threads: int | None = None,
+    rank: int = 1,
 ) -> np.ndarray:
-    """match(t, others) for every target t (float64): min over the other rows of Σ_j log B_j.
+    """match_k(t, others) for every target t (float64): the ``rank``-th smallest over the other rows
+    of Σ_j log B_j (``rank`` 1: the minimum, match(t, others)).
 
     ``exclude_self``: ``other_bins`` are the targets themselves, and a target is not matched with
     itself. The terms are added in column order in float32, one pair at a time, so a target's
     result does not depend on how the others are split (Spark partitions): the minimum over parts
-    equals the minimum over all. No other row: +inf. The target blocks run in up to ``threads``
-    threads (default ``expectations.metrics.parallel.search_threads()``).
+    equals the minimum over all, and so does the k-th smallest of the parts' k smallest. Fewer
+    than ``rank`` other rows: +inf. The target blocks run in up to ``threads`` threads (default
+    ``expectations.metrics.parallel.search_threads()``).
     """
+    if rank < 1:
+        raise ValueError(f"rank must be at least 1, got {rank}")
     n_targets, columns = target_bins.shape
     best = np.full(n_targets, np.inf)
     if n_targets == 0 or len(other_bins) == 0 or columns == 0:
@@ -191,8 +213,9 @@ def closest_match(
 
     def match_block(start: int, stop: int) -> None:
         tables = model.log_tables(target_bins[start:stop])
-        part = np.full(stop - start, np.inf, dtype=np.float32)
-        total = np.empty((_OTHER_BLOCK, stop - start), dtype=np.float32)
+        # The rank smallest sums so far (rows), then room for one block of new sums.
+        kept = np.full((rank + _OTHER_BLOCK, stop - start), np.inf, dtype=np.float32)
+        total = kept[rank:]
         term = np.empty_like(total)
         for first in range(0, len(other_bins), _OTHER_BLOCK):
             rows = other_bins[first : first + _OTHER_BLOCK]
@@ -204,8 +227,12 @@ def closest_match(
             if exclude_self:
                 own = np.arange(max(first, start), min(first + size, stop))
                 total[own - first, own - start] = np.inf
-            np.minimum(part, total[:size].min(axis=0), out=part)
-        best[start:stop] = part
+            if rank == 1:
+                np.minimum(kept[0], total[:size].min(axis=0), out=kept[0])
+            else:
+                kept[: rank + size] = np.partition(kept[: rank + size], rank - 1, axis=0)
+                total[:] = np.inf
+        best[start:stop] = kept[0] if rank == 1 else kept[:rank].max(axis=0)
 
     # The target blocks are independent: contiguous runs of them go to the threads.
     runs = row_parts(len(blocks), threads, 1)
