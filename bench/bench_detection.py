@@ -12,13 +12,14 @@ the training set itself. The secret column is the dataset's fairness target (``s
 **Tools and detection rules** (every tool sees the same train, holdout and synthetic frames):
 
 - *ours*: ``privacy_profile(train, synthetic, holdout, secret_columns=[target], seed=seed)`` and
-  the product's verdicts at its defaults: ``copy_verdict(profile["exact_copies"], 0.05, 0.0)``,
-  ``membership_verdict(profile["attack"], 0.05, 0.0, 0.1)``, ``inference_verdict(profile["inference"],
-  0.05, 0.0)``. Detected = any of the three has ``passes`` False (the verdicts' own tests, no
-  tuning). Breakdown columns: *copies* = the copy verdict failed; *membership-distance* = the
-  membership verdict's ``epsilon_fails``, ``advantage_fails`` or ``near_match_fails`` (the
-  distance attack's ε bound, its advantage, the near-match test); *membership-rarity* = its
-  ``rarity_fails`` (the rarity attack's tail scan); *inference* = the inference verdict failed.
+  the product's verdicts at its defaults (read from ``auditing.parameters.AuditParameters()``:
+  alpha 0.01, no copy excess, ε 0, advantage 0.1, inference and linkability risk 0):
+  ``copy_verdict``, ``membership_verdict``, ``inference_verdict`` and ``linkability_verdict``.
+  Detected = any of the four has ``passes`` False (the verdicts' own tests, no tuning). Breakdown
+  columns: *copies* = the copy verdict failed; *membership-distance* = the membership verdict's
+  ``epsilon_fails``, ``advantage_fails`` or ``near_match_fails`` (the distance attack's ε bound,
+  its advantage, the near-match test); *membership-rarity* = its ``rarity_fails`` (the rarity
+  attack's tail scan); *inference* / *linkability* = that verdict failed.
 - *SDMetrics* 0.32.0 (no test of its own): ``DCROverfittingProtection.compute_breakdown(train,
   synthetic, holdout, metadata, table, num_rows_subsample=None)`` (score = min(1, 2 × share of
   synthetic rows closer to holdout than to train)) and ``DCRBaselineProtection.compute_breakdown(
@@ -81,8 +82,14 @@ from auditing.calibration import (  # noqa: E402
     split_population,
     strength_label,
 )
+from auditing.parameters import AuditParameters  # noqa: E402
 from expectations.metrics.privacy import privacy_profile  # noqa: E402
-from expectations.metrics.verdicts.privacy import copy_verdict, inference_verdict, membership_verdict  # noqa: E402
+from expectations.metrics.verdicts.privacy import (  # noqa: E402
+    copy_verdict,
+    inference_verdict,
+    linkability_verdict,
+    membership_verdict,
+)
 
 #: (defect, strength) planted into the fresh sample, in table order.
 VARIANTS: tuple[tuple[str, float], ...] = (
@@ -95,8 +102,8 @@ VARIANTS: tuple[tuple[str, float], ...] = (
     ("synthetic_equals_train", 1.0),
 )
 TRAIN_ROWS = 2_000
-#: The product's defaults: alpha, max_copy_excess, max_epsilon, max_advantage, max_inference_risk.
-ALPHA, MAX_COPY_EXCESS, MAX_EPSILON, MAX_ADVANTAGE, MAX_INFERENCE_RISK = 0.05, 0.0, 0.0, 0.1, 0.0
+#: The product's defaults, from their one source.
+DEFAULTS = AuditParameters()
 MEMBERSHIP_FLAGS = ("epsilon_fails", "advantage_fails", "near_match_fails", "rarity_fails")
 DEFAULT_ANONYMETER = Path("/tmp/anon-venv/bin/python")
 ANONYMETER_SCRIPT = Path(__file__).with_name("anonymeter_detect.py")
@@ -127,14 +134,18 @@ class Case:
 
 
 def run_ours(case: Case) -> Record:
-    """Our privacy profile and the three verdicts at the product's defaults."""
+    """Our privacy profile and the four verdicts at the product's defaults (``DEFAULTS``)."""
     started = time.perf_counter()
     profile = privacy_profile(case.train, case.synthetic, case.holdout, secret_columns=[case.secret], seed=case.seed)
     seconds = time.perf_counter() - started
+    alpha = DEFAULTS.alpha
     verdicts = {
-        "copies": copy_verdict(profile["exact_copies"], ALPHA, MAX_COPY_EXCESS),
-        "membership": membership_verdict(profile["attack"], ALPHA, MAX_EPSILON, MAX_ADVANTAGE),
-        "inference": inference_verdict(profile["inference"], ALPHA, MAX_INFERENCE_RISK),
+        "copies": copy_verdict(profile["exact_copies"], alpha, DEFAULTS.privacy_max_copy_excess),
+        "membership": membership_verdict(
+            profile["attack"], alpha, DEFAULTS.privacy_max_epsilon, DEFAULTS.privacy_max_advantage
+        ),
+        "inference": inference_verdict(profile["inference"], alpha, DEFAULTS.privacy_max_inference_risk),
+        "linkability": linkability_verdict(profile["linkability"], alpha, DEFAULTS.privacy_max_linkability_risk),
     }
     failed = [name for name, v in verdicts.items() if not v["passes"]]
     return {
@@ -307,6 +318,7 @@ DETECTORS: dict[str, Callable[[Record, Mapping[str, Any]], bool | None]] = {
     "ours: membership-distance": ours_rule(_distance_fails),
     "ours: membership-rarity": ours_rule(lambda o: o["membership_flags"]["rarity_fails"]),
     "ours: inference": ours_rule(lambda o: "inference" in o["failed"]),
+    "ours: linkability": ours_rule(lambda o: "linkability" in o["failed"]),
     "SDMetrics overfitting (matched)": matched_rule("sdmetrics", "overfitting"),
     "SDMetrics baseline (matched)": matched_rule("sdmetrics", "baseline"),
     "Anonymeter linkability (CI)": ci_rule("linkability"),
