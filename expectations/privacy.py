@@ -323,10 +323,12 @@ def _ensemble_blocks(details: dict[str, Any]) -> list[Any]:
     strongest = details["strongest"]
     scan = details["rarity"]["scan"]
     note = sentence(
-        "Strongest attack (highest TPR at 1% FPR): the $attack attack. Rarity attack, training records matched more "
-        "closely than all but k holdout records: $levels (tail scan $p).",
+        "Strongest attack (highest TPR at 1% FPR): the $attack attack. Rarity attack (real side: each target's "
+        "$rank closest other target), training records matched more closely than all but k holdout records: $levels "
+        "(tail scan $p).",
         {
             "attack": strongest["attack"],
+            "rank": _ordinal(int(details["rarity"]["reference_rank"])),
             "levels": ", ".join(
                 f"{level['true_positives']:,} at k = {level['false_positives']}" for level in scan["levels"]
             )
@@ -336,6 +338,12 @@ def _ensemble_blocks(details: dict[str, Any]) -> list[Any]:
     )
     header = ["Attack", "Training / holdout targets", "ROC AUC", "TPR at 1% FPR", "TPR at 0.1% FPR"]
     return [table(header, rows), note]
+
+
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _group_block(rows: list[dict[str, Any]]) -> Any:

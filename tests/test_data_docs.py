@@ -50,6 +50,10 @@ def test_validation_page_shows_sentences_figures_and_no_raw_kwargs(demo_audit, c
             f"{row['column']} {row['kind']} {row['tvd']:.3f} {interval_text(row['tvd_interval'])} "
             f"{row['reference_tvd']:.3f} {format_p(judged['adjusted_p'])} ok"
         ) in text
+    privacy = {e["type"]: e for e in demo_audit.report["modules"]["privacy"]["expectations"]}
+    rarity = privacy["expect_synthetic_membership_advantage_to_be_below"]["details"]["rarity"]
+    assert rarity["reference_rank"] == 1  # 3,000 targets against 5,000 synthetic rows
+    assert "Rarity attack (real side: each target's 1st closest other target), training records matched" in text
     for raw in ("**kwargs", "expect_synthetic_column_shapes_to_match_real(", "$min_score", "$PARAMETER"):
         assert raw not in text
 
