@@ -309,3 +309,31 @@ def test_only_aggregates_and_the_bounded_sample_reach_the_driver(adult_sides, sp
     assert roots and set(roots) <= {"Aggregate", "GlobalLimit"}, roots
     # The target sample, once per profile: train + holdout samples, then the real sample alone.
     assert limits == [2 * SETTINGS["dcr_sample"], SETTINGS["dcr_sample"]]
+
+
+def test_the_attacks_read_the_synthetic_rows_once_however_many_run(spark, adult_sides):
+    """The synthetic source is counted as it is read (an accumulator in a pass-through
+    ``mapInPandas``): three secrets (inference on three columns) cost no read more than none, and
+    the profile has what was asked for either way."""
+    from expectations.spark.privacy import spark_privacy_profile
+
+    sides = adult_sides["synthetic_gc"]
+    frames = sides["spark"]
+    read = spark.sparkContext.accumulator(0)
+
+    def counted(batches):
+        for batch in batches:
+            read.add(len(batch))
+            yield batch
+
+    synthetic = frames["synthetic"].mapInPandas(counted, frames["synthetic"].schema)
+    n_synthetic = len(sides["pandas"]["synthetic"])
+    reads = {}
+    for secrets in ([], ["income", "age", "workclass"]):
+        read.value = 0
+        actual = spark_privacy_profile(
+            frames["real"], synthetic, frames["holdout"], columns=sides["columns"], secret_columns=secrets, **SETTINGS
+        )
+        reads[len(secrets)] = read.value / n_synthetic
+        assert ("inference" in actual) == bool(secrets) and "linkability" in actual
+    assert reads[0] == reads[3] and reads[0] == int(reads[0]), reads

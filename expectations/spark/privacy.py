@@ -20,6 +20,11 @@ driver turns them into the profile with the same ``privacy_figures``, random dra
   ≤ 2 × dcr_sample rows (and the rarity attack's extra members: with them ≤ 2 × dcr_sample +
   ``RARITY_TARGETS``): the only row-level data the driver holds, and it holds their codes, not
   their values.
+- one pass over the synthetic rows (with a holdout): a single ``mapInPandas`` reads and encodes
+  each synthetic batch once and computes from it the neighbour statistics, the rarity matches,
+  the inference tallies and the linkability tallies below; its per-partition rows (a few per
+  target) are persisted and reduced once per kind, so the attacks read the synthetic rows once
+  however many run (the row count and the exact-copy joins read them too).
 - nearest neighbours: every synthetic row (never sampled) is compared with the broadcast target
   matrix in ``mapInPandas``. With a holdout each partition emits, per target, its minimum
   distance to the partition's rows and the partition's counts of rows closer to the train
@@ -51,11 +56,12 @@ to run. Only aggregates and the bounded, position-filtered sample reach the driv
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -88,6 +94,7 @@ from expectations.metrics.privacy import (
     privacy_figures,
     rarity_targets,
 )
+from expectations.metrics.rarity import RarityTargets
 
 _NUMBERS = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType, T.DecimalType)
 _TIMES = (T.DateType, T.TimestampType, T.TimestampNTZType)
@@ -346,168 +353,200 @@ def _encoded_sample(
     return samples, hidden
 
 
-def _inference_statistics(
-    synthetic: DataFrame, shared: Any, keys: Sequence[str], columns: Sequence[str], secrets: Sequence[str]
-) -> dict[str, InferenceTallies]:
-    """Per secret the ``InferenceTallies`` of the attack targets: per partition, then merged by a window
-    (each target's closest partitions) and one aggregate (their tallies summed)."""
+#: What each row of the synthetic pass carries (``_synthetic_statistics``): its ``kind`` says which
+#: columns are read; the rest hold placeholders.
+_NEIGHBOURS, _INFERENCE, _LINKABILITY = 0, 1, 2
+_PASS_SCHEMA = (
+    "kind int, secret int, target int, distance double, rarity double, tied long, right long, "
+    "closer_to_train long, closer_to_holdout long, distance_b double, tied_b long, both long"
+)
+_PASS_DEFAULTS: dict[str, Any] = {
+    "secret": 0,
+    "distance": np.inf,
+    "rarity": np.inf,
+    "tied": 0,
+    "right": 0,
+    "closer_to_train": 0,
+    "closer_to_holdout": 0,
+    "distance_b": np.inf,
+    "tied_b": 0,
+    "both": 0,
+}
+_PASS_TYPES = {
+    "secret": np.int32,
+    "distance": np.float64,
+    "rarity": np.float64,
+    "distance_b": np.float64,
+}
+
+
+def _pass_rows(kind: int, target: np.ndarray, **columns: np.ndarray) -> pd.DataFrame:
+    """Rows of one kind in ``_PASS_SCHEMA`` order, the columns it does not use at their placeholders."""
+    n = target.size
+    frame = {"kind": np.full(n, kind, dtype=np.int32), "target": target.astype(np.int32)}
+    for name, default in _PASS_DEFAULTS.items():
+        values = columns.get(name)
+        frame[name] = np.full(n, default, dtype=_PASS_TYPES.get(name, np.int64)) if values is None else values
+    order = [field.split()[0] for field in _PASS_SCHEMA.split(", ")]
+    return pd.DataFrame(frame)[order]
+
+
+@dataclass(frozen=True)
+class _PassInputs:
+    """What every partition of the synthetic pass needs (broadcast once): the encoder, the targets
+    and the rarity targets; with secrets, the inference targets' positions among the targets and
+    their secrets; with a link split, its two column masks."""
+
+    encoder: DistanceEncoder
+    targets: np.ndarray
+    per_side: int
+    rarity: RarityTargets
+    attacked: np.ndarray
+    secrets: tuple[str, ...] = ()
+    secret_values: np.ndarray | None = None
+    masks: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _synthetic_statistics(synthetic: DataFrame, shared: Any, keys: Sequence[str], columns: Sequence[str]) -> DataFrame:
+    """One pass over the synthetic rows: each batch encoded once, and per partition every target's
+    neighbour statistics, each secret's ``InferenceTallies`` and the ``LinkTallies`` (the ones asked
+    for), as rows of ``_PASS_SCHEMA``. The caller persists the result and reduces each kind."""
     names = list(columns)
 
-    def tallies(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        encoder, targets, target_secrets = shared.value
-        merged: dict[str, InferenceTallies] | None = None
-        for batch in batches:
-            if len(batch) == 0:
-                continue
-            frame = batch[list(keys)]
-            frame.columns = names
-            found = tallies_by_secret(
-                encoder,
-                secrets,
-                targets,
-                target_secrets,
-                encoder.transform(frame),
-                secret_values(frame, secrets, encoder),
-            )
-            merged = found if merged is None else {name: merged[name].merge(found[name]) for name in secrets}
-        if merged is not None:
-            for index, name in enumerate(secrets):
-                tally = merged[name]
-                yield pd.DataFrame(
-                    {
-                        "secret": np.full(tally.distance.size, index, dtype=np.int32),
-                        "target": np.arange(tally.distance.size, dtype=np.int32),
-                        "distance": tally.distance,
-                        "tied": tally.tied,
-                        "right": tally.right,
-                    }
-                )
-
-    closest = Window.partitionBy("secret", "target")
-    rows = (
-        synthetic.mapInPandas(tallies, "secret int, target int, distance double, tied long, right long")
-        .withColumn("best", F.min("distance").over(closest))
-        .where(F.col("distance") == F.col("best"))
-        .groupBy("secret", "target")
-        .agg(F.min("distance").alias("distance"), F.sum("tied").alias("tied"), F.sum("right").alias("right"))
-        .collect()
-    )
-    encoder, targets, _ = shared.value
-    distance = np.full((len(secrets), len(targets)), np.inf)
-    tied = np.zeros(distance.shape, dtype=np.int64)
-    right = np.zeros(distance.shape, dtype=np.int64)
-    for row in rows:
-        at = row["secret"], row["target"]
-        distance[at], tied[at], right[at] = row["distance"], row["tied"], row["right"]
-    return {
-        name: InferenceTallies(distance[index], tied[index], right[index], known_columns(encoder, name))
-        for index, name in enumerate(secrets)
-    }
-
-
-def _linkability_statistics(
-    synthetic: DataFrame, shared: Any, keys: Sequence[str], columns: Sequence[str]
-) -> LinkTallies:
-    """The ``LinkTallies`` of the attack targets: per partition, then merged per target by one
-    window (each side's overall minimum) and one aggregate (the counts at the minima summed)."""
-    names = list(columns)
-
-    def tallies(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        encoder, targets, mask_a, mask_b = shared.value
-        merged: LinkTallies | None = None
-        for batch in batches:
-            if len(batch) == 0:
-                continue
-            frame = batch[list(keys)]
-            frame.columns = names
-            found = link_tallies(targets, encoder.transform(frame), mask_a, mask_b)
-            merged = found if merged is None else merged.merge(found)
-        if merged is not None:
-            yield pd.DataFrame(
-                {
-                    "target": np.arange(merged.both.size, dtype=np.int32),
-                    "distance_a": merged.distance_a,
-                    "tied_a": merged.tied_a,
-                    "distance_b": merged.distance_b,
-                    "tied_b": merged.tied_b,
-                    "both": merged.both,
-                }
-            )
-
-    closest = Window.partitionBy("target")
-    at_a, at_b = F.col("distance_a") == F.col("best_a"), F.col("distance_b") == F.col("best_b")
-    schema = "target int, distance_a double, tied_a long, distance_b double, tied_b long, both long"
-    rows = (
-        synthetic.mapInPandas(tallies, schema)
-        .withColumn("best_a", F.min("distance_a").over(closest))
-        .withColumn("best_b", F.min("distance_b").over(closest))
-        .groupBy("target")
-        .agg(
-            F.min("best_a").alias("distance_a"),
-            F.sum(F.when(at_a, F.col("tied_a")).otherwise(0)).alias("tied_a"),
-            F.min("best_b").alias("distance_b"),
-            F.sum(F.when(at_b, F.col("tied_b")).otherwise(0)).alias("tied_b"),
-            F.sum(F.when(at_a & at_b, F.col("both")).otherwise(0)).alias("both"),
-        )
-        .collect()
-    )
-    _, targets, mask_a, mask_b = shared.value
-    n = len(targets)
-    figures = {"distance_a": np.full(n, np.inf), "distance_b": np.full(n, np.inf)}
-    figures.update({name: np.zeros(n, dtype=np.int64) for name in ("tied_a", "tied_b", "both")})
-    for row in rows:
-        for name, values in figures.items():
-            values[row["target"]] = row[name]
-    return LinkTallies(mask_a=mask_a, mask_b=mask_b, **figures)
-
-
-def _holdout_statistics(
-    synthetic: DataFrame, shared: Any, keys: Sequence[str], columns: Sequence[str], per_side: int
-) -> HoldoutDistances:
-    """``HoldoutDistances`` from per-partition minima and counts, reduced by one group-by.
-
-    Target i's row carries its minimum distance (a distance target, i < 2·per_side) and its
-    minimum rarity match (a rarity target, i < their number); +inf where it is not one.
-    """
-    names = list(columns)
-
-    def neighbours(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        encoder, targets, rarity = shared.value
+    def statistics(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        inputs: _PassInputs = shared.value
         counts = np.zeros(3, dtype=np.int64)
-        best = np.full(2 * per_side, np.inf)
-        matches = np.full(len(rarity.bins), np.inf)
+        best = np.full(2 * inputs.per_side, np.inf)
+        matches = np.full(len(inputs.rarity.bins), np.inf)
+        inference: dict[str, InferenceTallies] | None = None
+        links: LinkTallies | None = None
+        attacked = inputs.targets[inputs.attacked]
         seen = False
         for batch in batches:
             if len(batch) == 0:
                 continue
             frame = batch[list(keys)]
             frame.columns = names
+            codes = inputs.encoder.transform(frame)
             # Spark already runs a task per core: one search thread per task.
-            stats = holdout_distances(encoder.transform(frame), targets, per_side, rarity, threads=1)
-            counts += [stats.closer_to_train, stats.tied, stats.closer_to_holdout]
-            np.minimum(best, stats.to_synthetic, out=best)
-            np.minimum(matches, stats.rarity, out=matches)
+            found = holdout_distances(codes, inputs.targets, inputs.per_side, inputs.rarity, threads=1)
+            counts += [found.closer_to_train, found.tied, found.closer_to_holdout]
+            np.minimum(best, found.to_synthetic, out=best)
+            np.minimum(matches, found.rarity, out=matches)
+            if inputs.secrets:
+                tallies = tallies_by_secret(
+                    inputs.encoder,
+                    inputs.secrets,
+                    attacked,
+                    inputs.secret_values,
+                    codes,
+                    secret_values(frame, inputs.secrets, inputs.encoder),
+                )
+                inference = (
+                    tallies if inference is None else {n: inference[n].merge(tallies[n]) for n in inputs.secrets}
+                )
+            if inputs.masks is not None:
+                linked = link_tallies(attacked, codes, *inputs.masks)
+                links = linked if links is None else links.merge(linked)
             seen = True
-        if seen:
-            # Target -1 carries the partition's counts; the others their minima.
-            n = max(best.size, matches.size)
-            zeros = np.zeros(n + 1, dtype=np.int64)
-            train, tied, holdout = zeros.copy(), zeros.copy(), zeros.copy()
-            train[-1], tied[-1], holdout[-1] = counts
-            yield pd.DataFrame(
-                {
-                    "target": np.r_[np.arange(n), -1].astype(np.int32),
-                    "distance": np.r_[best, np.full(n + 1 - best.size, np.inf)],
-                    "rarity": np.r_[matches, np.full(n + 1 - matches.size, np.inf)],
-                    "closer_to_train": train,
-                    "tied": tied,
-                    "closer_to_holdout": holdout,
-                }
+        if not seen:
+            return
+        n = max(best.size, matches.size)
+        padded = {
+            "distance": np.r_[best, np.full(n - best.size, np.inf)],
+            "rarity": np.r_[matches, np.full(n - matches.size, np.inf)],
+        }
+        yield _pass_rows(_NEIGHBOURS, np.arange(n), **padded)
+        # Target -1 carries the partition's counts.
+        names_of_counts = ("closer_to_train", "tied", "closer_to_holdout")
+        totals = {name: np.array([value]) for name, value in zip(names_of_counts, counts, strict=True)}
+        yield _pass_rows(_NEIGHBOURS, np.array([-1]), **totals)
+        for index, name in enumerate(inputs.secrets if inference is not None else ()):
+            tally = inference[name]
+            yield _pass_rows(
+                _INFERENCE,
+                np.arange(tally.distance.size),
+                secret=np.full(tally.distance.size, index, dtype=np.int32),
+                distance=tally.distance,
+                tied=tally.tied,
+                right=tally.right,
+            )
+        if links is not None:
+            yield _pass_rows(
+                _LINKABILITY,
+                np.arange(links.both.size),
+                distance=links.distance_a,
+                tied=links.tied_a,
+                distance_b=links.distance_b,
+                tied_b=links.tied_b,
+                both=links.both,
             )
 
-    schema = "target int, distance double, rarity double, closer_to_train long, tied long, closer_to_holdout long"
-    rows = (
-        synthetic.mapInPandas(neighbours, schema)
+    return synthetic.mapInPandas(statistics, _PASS_SCHEMA)
+
+
+def _inference_statistics(rows: DataFrame, inputs: _PassInputs) -> dict[str, InferenceTallies]:
+    """Per secret the ``InferenceTallies`` of the attack targets from the pass's per-partition rows:
+    a window keeps each target's closest partitions and one aggregate sums their tallies."""
+    closest = Window.partitionBy("secret", "target")
+    found = (
+        rows.where(F.col("kind") == _INFERENCE)
+        .withColumn("best", F.min("distance").over(closest))
+        .where(F.col("distance") == F.col("best"))
+        .groupBy("secret", "target")
+        .agg(F.min("distance").alias("distance"), F.sum("tied").alias("tied"), F.sum("right").alias("right"))
+        .collect()
+    )
+    distance = np.full((len(inputs.secrets), inputs.attacked.size), np.inf)
+    tied = np.zeros(distance.shape, dtype=np.int64)
+    right = np.zeros(distance.shape, dtype=np.int64)
+    for row in found:
+        at = row["secret"], row["target"]
+        distance[at], tied[at], right[at] = row["distance"], row["tied"], row["right"]
+    return {
+        name: InferenceTallies(distance[index], tied[index], right[index], known_columns(inputs.encoder, name))
+        for index, name in enumerate(inputs.secrets)
+    }
+
+
+def _linkability_statistics(rows: DataFrame, inputs: _PassInputs) -> LinkTallies:
+    """The ``LinkTallies`` of the attack targets from the pass's per-partition rows: one window (each
+    side's overall minimum) and one aggregate (the counts at the minima summed)."""
+    closest = Window.partitionBy("target")
+    at_a, at_b = F.col("distance") == F.col("best_a"), F.col("distance_b") == F.col("best_b")
+    found = (
+        rows.where(F.col("kind") == _LINKABILITY)
+        .withColumn("best_a", F.min("distance").over(closest))
+        .withColumn("best_b", F.min("distance_b").over(closest))
+        .groupBy("target")
+        .agg(
+            F.min("best_a").alias("distance_a"),
+            F.sum(F.when(at_a, F.col("tied")).otherwise(0)).alias("tied_a"),
+            F.min("best_b").alias("distance_b"),
+            F.sum(F.when(at_b, F.col("tied_b")).otherwise(0)).alias("tied_b"),
+            F.sum(F.when(at_a & at_b, F.col("both")).otherwise(0)).alias("both"),
+        )
+        .collect()
+    )
+    n = inputs.attacked.size
+    figures = {"distance_a": np.full(n, np.inf), "distance_b": np.full(n, np.inf)}
+    figures.update({name: np.zeros(n, dtype=np.int64) for name in ("tied_a", "tied_b", "both")})
+    for row in found:
+        for name, values in figures.items():
+            values[row["target"]] = row[name]
+    mask_a, mask_b = inputs.masks
+    return LinkTallies(mask_a=mask_a, mask_b=mask_b, **figures)
+
+
+def _holdout_statistics(rows: DataFrame, inputs: _PassInputs) -> HoldoutDistances:
+    """``HoldoutDistances`` from the pass's per-partition minima and counts, reduced by one group-by.
+
+    Target i's row carries its minimum distance (a distance target, i < 2·per_side) and its
+    minimum rarity match (a rarity target, i < their number); +inf where it is not one; target −1
+    the partition's counts.
+    """
+    found = (
+        rows.where(F.col("kind") == _NEIGHBOURS)
         .groupBy("target")
         .agg(
             F.min("distance").alias("distance"),
@@ -518,11 +557,10 @@ def _holdout_statistics(
         )
         .collect()
     )
-    _, _, rarity = shared.value
-    to_synthetic = np.full(2 * per_side, np.inf)
-    matches = np.full(len(rarity.bins), np.inf)
+    to_synthetic = np.full(2 * inputs.per_side, np.inf)
+    matches = np.full(len(inputs.rarity.bins), np.inf)
     counts = [0, 0, 0]
-    for row in rows:
+    for row in found:
         target = row["target"]
         if target < 0:
             counts = [int(row["closer_to_train"]), int(row["tied"]), int(row["closer_to_holdout"])]
@@ -640,32 +678,36 @@ def spark_privacy_profile(
     samples["train"], hidden["train"] = samples["train"][: draw.per_side], hidden["train"][: draw.per_side]
     targets = np.vstack(list(samples.values()))
     rarity = rarity_targets(encoder, targets, extra_codes, draw.per_side, n_real) if with_holdout else None
-    inference = None
-    if attacked_secrets:
-        attack = inference_positions(draw.per_side, attack_sample)
-        attacked = spark.sparkContext.broadcast((encoder, targets[attack], np.vstack(list(hidden.values()))[attack]))
+    inference = linkability = None
+    if with_holdout:
+        attacked = inference_positions(draw.per_side, attack_sample)
+        inputs = _PassInputs(
+            encoder,
+            targets,
+            draw.per_side,
+            rarity,
+            attacked,
+            tuple(attacked_secrets),
+            np.vstack(list(hidden.values()))[attacked],
+            split_masks(encoder, split) if split is not None else None,
+        )
+        shared = spark.sparkContext.broadcast(inputs)
+        rows = _synthetic_statistics(synthetic_rows, shared, keys, columns).persist(StorageLevel.MEMORY_AND_DISK)
         try:
-            inference = _inference_statistics(synthetic_rows, attacked, keys, columns, secrets)
+            distances: HoldoutDistances | RealDistances = _holdout_statistics(rows, inputs)
+            if attacked_secrets:
+                inference = _inference_statistics(rows, inputs)
+            if split is not None:
+                linkability = _linkability_statistics(rows, inputs), split
         finally:
-            attacked.destroy()
-    linkability = None
-    if with_holdout and split is not None:
-        attack = inference_positions(draw.per_side, attack_sample)
-        linked = spark.sparkContext.broadcast((encoder, targets[attack], *split_masks(encoder, split)))
+            rows.unpersist()
+            shared.destroy()
+    else:
+        shared = spark.sparkContext.broadcast((encoder, targets, rarity))
         try:
-            linkability = _linkability_statistics(synthetic_rows, linked, keys, columns), split
-        finally:
-            linked.destroy()
-    shared = spark.sparkContext.broadcast((encoder, targets, rarity))
-    try:
-        if with_holdout:
-            distances: HoldoutDistances | RealDistances = _holdout_statistics(
-                synthetic_rows, shared, keys, columns, draw.per_side
-            )
-        else:
             distances = _real_statistics(synthetic_rows, shared, samples["train"], keys, columns)
-    finally:
-        shared.destroy()
+        finally:
+            shared.destroy()
     return privacy_figures(
         sizes={"real": n_real, "synthetic": n_synthetic, "holdout": n_holdout},
         encoding_width=encoder.width,
