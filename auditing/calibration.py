@@ -811,9 +811,8 @@ def _versions() -> dict[str, Any]:
         head = subprocess.run(
             ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
         ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain"], capture_output=True, text=True, timeout=10, check=True
-        ).stdout.strip()
+        status = ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"]
+        dirty = subprocess.run(status, capture_output=True, text=True, timeout=10, check=True).stdout.strip()
         head = head + (" (work tree modified)" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         pass
