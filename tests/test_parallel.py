@@ -35,6 +35,22 @@ def test_neighbours_are_bit_identical_on_any_number_of_threads(threads: int) -> 
     assert ties_one[1].size > len(rows)  # rows with several nearest rows at once
 
 
+def test_blocks_bounded_by_entries_give_the_same_neighbours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With many ``others`` a block holds fewer rows (``_block_rows``): the results do not change."""
+    from expectations.metrics import neighbours
+
+    rows, others = _codes(3, 700), _codes(4, 2_500)
+    bounds = [0, 900, 2_500]
+    whole = nearest_neighbours(rows, others, bounds, reverse=True, threads=1)
+    ties = nearest_ties(rows, others, threads=1)
+    monkeypatch.setattr(neighbours, "_BLOCK_ENTRIES", 7 * 2_500 + 3)  # 7 rows a block
+    assert neighbours._block_rows(2_500) == 7
+    small = nearest_neighbours(rows, others, bounds, reverse=True, threads=2)
+    assert np.array_equal(whole[0], small[0]) and np.array_equal(whole[1], small[1])
+    assert all(np.array_equal(a, b) for a, b in zip(ties, nearest_ties(rows, others, threads=2), strict=True))
+    assert neighbours._block_rows(10**9) == 1
+
+
 def test_rarity_matches_are_bit_identical_on_any_number_of_threads() -> None:
     rng = np.random.default_rng(2)
     frame = pd.DataFrame({"x": rng.integers(0, 50, 1_600), "c": rng.choice(list("abcde"), 1_600)})

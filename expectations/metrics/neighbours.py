@@ -19,8 +19,19 @@ from expectations.metrics.parallel import map_parts, row_parts
 
 #: Keeps a distance ratio defined (0 / 0 = 1); distances of the encoding are O(0.01–1).
 RATIO_EPSILON = 1e-6
-#: Rows per block of the float32 distance matrix: 1,024 × 20,000 float32 distances ≈ 80 MB.
+#: Rows per block of the float32 distance matrix, at most: 1,024 × 20,000 float32 distances ≈ 80 MB.
 _ROW_BLOCK = 1_024
+#: float32 distances a block may hold (64 MiB); with many ``others`` the block has fewer rows
+#: (``_block_rows``), so a few targets against a million synthetic rows do not make a 4 GB block.
+_BLOCK_ENTRIES = 1 << 24
+
+
+def _block_rows(others: int) -> int:
+    """Rows per block against ``others`` columns: ``_ROW_BLOCK``, fewer when that would exceed
+    ``_BLOCK_ENTRIES`` (at least one)."""
+    return max(1, min(_ROW_BLOCK, _BLOCK_ENTRIES // max(others, 1)))
+
+
 #: Candidate pairs re-measured in float64 at a time: 65,536 pairs × ~100 columns ≈ 50 MB.
 _PAIR_CHUNK = 65_536
 #: Unit roundoff of float32.
@@ -64,7 +75,7 @@ def nearest_neighbours(
     Because the result is the exact minimum over all pairs, it does not depend on how the rows or
     ``others`` are split: the minimum over any partition of the rows (Spark partitions, Arrow
     batches, this function's blocks) equals the minimum over all of them, and an exact copy reads
-    0 rather than float32 rounding noise. Memory stays bounded by the block (``_ROW_BLOCK`` rows ×
+    0 rather than float32 rounding noise. Memory stays bounded by the block (``_block_rows`` rows ×
     len(others)) and the pair chunk (``_PAIR_CHUNK``).
     """
     prepared_rows, prepared_others = _Side.of_rows(rows), _Side.of_others(others)
@@ -164,8 +175,9 @@ def _search_rows(
     running = np.full(others.size, np.inf)
     column_margin = relative_margin * (rows.norms[start:stop].max() + others.norms)
     scratch = _Scratch()
-    for first in range(start, stop, _ROW_BLOCK):
-        last = min(first + _ROW_BLOCK, stop)
+    step = _block_rows(others.size)
+    for first in range(start, stop, step):
+        last = min(first + step, stop)
         block_rows = np.arange(last - first)
         for group, (low, high) in enumerate(groups):
             if high == low:
@@ -237,8 +249,9 @@ def _ties_of_rows(
     pairs, block by block."""
     found_rows, found_others = [], []
     scratch = _Scratch()
-    for first in range(start, stop, _ROW_BLOCK):
-        last = min(first + _ROW_BLOCK, stop)
+    step = _block_rows(others.size)
+    for first in range(start, stop, step):
+        last = min(first + step, stop)
         squared = scratch.product(rows.augmented[first:last], others.augmented)
         least = squared.min(axis=1).astype(np.float64)
         limit = _round_up_float32(least + rows.relative_margin * (rows.norms[first:last] + others.norms.max()))
