@@ -43,6 +43,15 @@ def _tie_blocks(scores: np.ndarray) -> tuple[np.ndarray, int]:
     return block.reshape(-1), distinct.size
 
 
+def _roc_counts(member_scores: np.ndarray, nonmember_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """True and false positives at each threshold, one per distinct score from the highest down
+    (tied scores move together): the ROC curve's cumulative counts."""
+    block, blocks = _tie_blocks(np.r_[member_scores, nonmember_scores])
+    members = np.bincount(block[: member_scores.size], minlength=blocks)
+    non_members = np.bincount(block[member_scores.size :], minlength=blocks)
+    return np.cumsum(members), np.cumsum(non_members)
+
+
 def _curve_figures(true_positives: np.ndarray, false_positives: np.ndarray, members: int, non_members: int) -> dict:
     """``attack_figures`` from the ROC curve's cumulative counts, one point per threshold."""
     tpr = np.r_[0.0, true_positives / members]
@@ -60,22 +69,14 @@ def attack_figures(member_scores: np.ndarray, nonmember_scores: np.ndarray) -> d
     together), as scikit-learn's ``roc_curve(..., drop_intermediate=False)``; AUC is its
     trapezoidal area, which equals ``roc_auc_score`` (ties count half).
     """
-    block, blocks = _tie_blocks(np.r_[member_scores, nonmember_scores])
-    members = np.bincount(block[: member_scores.size], minlength=blocks)
-    non_members = np.bincount(block[member_scores.size :], minlength=blocks)
-    return _curve_figures(np.cumsum(members), np.cumsum(non_members), member_scores.size, nonmember_scores.size)
+    tp, fp = _roc_counts(member_scores, nonmember_scores)
+    return _curve_figures(tp, fp, member_scores.size, nonmember_scores.size)
 
 
 def low_fpr_counts(member_scores: np.ndarray, nonmember_scores: np.ndarray) -> dict[str, dict[str, int]]:
     """At each of ``LOW_FPRS``: the true and false positives of the highest-TPR threshold whose FPR
     is at most the level (tied scores move together), as ``{f"{level:g}": {"tp", "fp"}}``."""
-    scores = np.r_[member_scores, nonmember_scores]
-    is_member = np.r_[np.ones(member_scores.size, dtype=np.int64), np.zeros(nonmember_scores.size, dtype=np.int64)]
-    order = np.argsort(-scores, kind="stable")
-    ranked = scores[order]
-    last_of_tie = np.r_[np.flatnonzero(np.diff(ranked)), ranked.size - 1]
-    tp = np.r_[0, np.cumsum(is_member[order])[last_of_tie]]
-    fp = np.r_[0, last_of_tie + 1 - tp[1:]]
+    tp, fp = (np.r_[0, counts] for counts in _roc_counts(member_scores, nonmember_scores))
     out = {}
     for level in LOW_FPRS:
         allowed = np.flatnonzero(fp <= level * nonmember_scores.size)

@@ -356,39 +356,33 @@ def _encoded_sample(
 #: What each row of the synthetic pass carries (``_synthetic_statistics``): its ``kind`` says which
 #: columns are read; the rest hold placeholders.
 _NEIGHBOURS, _INFERENCE, _LINKABILITY = 0, 1, 2
-_PASS_SCHEMA = (
-    "kind int, secret int, target int, distance double, rarity double, tied long, right long, "
-    "closer_to_train long, closer_to_holdout long, distance_b double, tied_b long, both long"
+#: (name, Spark type, numpy dtype, placeholder for the kinds that do not use it), in schema order.
+_PASS_FIELDS: tuple[tuple[str, str, Any, Any], ...] = (
+    ("kind", "int", np.int32, 0),
+    ("secret", "int", np.int32, 0),
+    ("target", "int", np.int32, 0),
+    ("distance", "double", np.float64, np.inf),
+    ("rarity", "double", np.float64, np.inf),
+    ("tied", "long", np.int64, 0),
+    ("right", "long", np.int64, 0),
+    ("closer_to_train", "long", np.int64, 0),
+    ("closer_to_holdout", "long", np.int64, 0),
+    ("distance_b", "double", np.float64, np.inf),
+    ("tied_b", "long", np.int64, 0),
+    ("both", "long", np.int64, 0),
 )
-_PASS_DEFAULTS: dict[str, Any] = {
-    "secret": 0,
-    "distance": np.inf,
-    "rarity": np.inf,
-    "tied": 0,
-    "right": 0,
-    "closer_to_train": 0,
-    "closer_to_holdout": 0,
-    "distance_b": np.inf,
-    "tied_b": 0,
-    "both": 0,
-}
-_PASS_TYPES = {
-    "secret": np.int32,
-    "distance": np.float64,
-    "rarity": np.float64,
-    "distance_b": np.float64,
-}
+_PASS_SCHEMA = ", ".join(f"{name} {spark_type}" for name, spark_type, _, _ in _PASS_FIELDS)
 
 
 def _pass_rows(kind: int, target: np.ndarray, **columns: np.ndarray) -> pd.DataFrame:
     """Rows of one kind in ``_PASS_SCHEMA`` order, the columns it does not use at their placeholders."""
-    n = target.size
-    frame = {"kind": np.full(n, kind, dtype=np.int32), "target": target.astype(np.int32)}
-    for name, default in _PASS_DEFAULTS.items():
-        values = columns.get(name)
-        frame[name] = np.full(n, default, dtype=_PASS_TYPES.get(name, np.int64)) if values is None else values
-    order = [field.split()[0] for field in _PASS_SCHEMA.split(", ")]
-    return pd.DataFrame(frame)[order]
+    given = {**columns, "kind": np.full(target.size, kind), "target": target}
+    return pd.DataFrame(
+        {
+            name: np.asarray(given[name], dtype=dtype) if name in given else np.full(target.size, placeholder, dtype)
+            for name, _, dtype, placeholder in _PASS_FIELDS
+        }
+    )
 
 
 @dataclass(frozen=True)
