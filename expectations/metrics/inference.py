@@ -49,7 +49,7 @@ from expectations.metrics.bootstrap import centred_intervals
 from expectations.metrics.distributions import as_float
 from expectations.metrics.encoding import DistanceEncoder, as_keys
 from expectations.metrics.errors import AuditDataError, audit_columns_named
-from expectations.metrics.neighbours import RATIO_EPSILON, nearest_neighbours, nearest_ties
+from expectations.metrics.neighbours import RATIO_EPSILON, nearest_other, nearest_ties
 from expectations.metrics.significance import subset_sum_p_value
 
 #: A numeric guess within this share of the column's real range (q01–q99) counts as right.
@@ -216,8 +216,7 @@ def closeness_ratio(to_synthetic: np.ndarray, known_codes: np.ndarray) -> np.nda
     """(d_syn + ε) / (d_ref + ε): each target's closest synthetic distance over its distance to
     the closest other target, on the same columns (small = a synthetic row far closer than any
     real neighbour: a guess the attacker can trust)."""
-    (reference,), _ = nearest_neighbours(known_codes, known_codes, exclude=np.arange(len(known_codes)))
-    return (to_synthetic + RATIO_EPSILON) / (reference + RATIO_EPSILON)
+    return (to_synthetic + RATIO_EPSILON) / (nearest_other(known_codes) + RATIO_EPSILON)
 
 
 def success_figures(

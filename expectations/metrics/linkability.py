@@ -38,7 +38,7 @@ import numpy as np
 from expectations.metrics.encoding import DistanceEncoder
 from expectations.metrics.errors import AuditDataError, audit_columns_named
 from expectations.metrics.inference import closeness_ratio, success_figures
-from expectations.metrics.neighbours import nearest_ties
+from expectations.metrics.neighbours import distinct_rows, nearest_ties
 
 
 def link_split(columns: Sequence[str], link_columns: Sequence[str] = ()) -> tuple[list[str], list[str]] | None:
@@ -128,9 +128,7 @@ def link_tallies(
     n = len(target_codes)
     sides = []
     for mask in (mask_a, mask_b):
-        distinct, inverse, counts = np.unique(
-            np.ascontiguousarray(synthetic_codes[:, mask]), axis=0, return_inverse=True, return_counts=True
-        )
+        distinct, inverse, counts = distinct_rows(synthetic_codes[:, mask])
         best, row, projection = nearest_ties(target_codes[:, mask], distinct)
         order = np.argsort(row, kind="stable")
         sides.append((best, row[order], projection[order], inverse.reshape(-1), counts, len(distinct)))

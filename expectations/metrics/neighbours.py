@@ -36,6 +36,8 @@ def _block_rows(others: int) -> int:
 _PAIR_CHUNK = 65_536
 #: Unit roundoff of float32.
 _FLOAT32_UNIT = 2.0**-24
+#: Seed of ``distinct_rows``' hash multipliers (any fixed value: the result does not depend on it).
+_ROW_HASH_SEED = 0x0D15_71AC7
 
 
 def nearest_neighbours(
@@ -91,6 +93,50 @@ def nearest_neighbours(
 
     backwards = map_parts(search, parts)
     return forward, np.minimum.reduce(backwards) if reverse else None
+
+
+def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct, inverse, counts): the distinct rows of a 2-D array, ``matrix == distinct[inverse]``
+    row for row, and how many rows hold each; as ``np.unique(matrix, axis=0, return_inverse=True,
+    return_counts=True)`` but in an order of its own (by a row hash).
+
+    np.unique on axis 0 sorts the rows as byte strings, about 0.15 s for 32,561 rows of 64 codes;
+    a 64-bit hash of each row's bytes (a seeded multiply-and-add, wrapping) sorts as integers in
+    a few milliseconds. Rows with equal hashes are checked equal, and a collision falls back to
+    np.unique, so the result is exact. (0.0 and −0.0 count as different rows: both lie at the
+    same distance from everything, so splitting them never changes a search.)
+
+    >>> distinct, inverse, counts = distinct_rows(np.array([[1.0, 2.0], [0.5, 0.0], [1.0, 2.0]]))
+    >>> distinct[inverse].tolist(), sorted(counts.tolist())
+    ([[1.0, 2.0], [0.5, 0.0], [1.0, 2.0]], [1, 2])
+    """
+    values = np.ascontiguousarray(matrix)
+    if values.ndim != 2 or len(values) == 0 or values.shape[1] == 0 or values.dtype.hasobject:
+        distinct, inverse, counts = np.unique(values, axis=0, return_inverse=True, return_counts=True)
+        return distinct, inverse.reshape(-1), counts
+    raw = values.view(np.uint8).reshape(len(values), -1)
+    padded = np.zeros((len(raw), -(-raw.shape[1] // 8) * 8), dtype=np.uint8)
+    padded[:, : raw.shape[1]] = raw
+    words = padded.view(np.uint64)
+    multipliers = np.random.default_rng(_ROW_HASH_SEED).integers(1, 2**63, words.shape[1], dtype=np.uint64) * 2 + 1
+    with np.errstate(over="ignore"):
+        keys = (words * multipliers).sum(axis=1, dtype=np.uint64)
+    _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+    distinct = values[first]
+    if not np.array_equal(distinct[inverse].view(np.uint8), values.view(np.uint8)):
+        distinct, inverse, counts = np.unique(values, axis=0, return_inverse=True, return_counts=True)
+    return distinct, inverse.reshape(-1), counts
+
+
+def nearest_other(rows: np.ndarray, threads: int | None = None) -> np.ndarray:
+    """Each row's exact distance to its closest *other* row of the same set (0 when it repeats;
+    inf for a single row): ``nearest_neighbours(rows, rows, exclude=np.arange(len(rows)))``,
+    searched over the distinct rows only. On coarse columns thousands of rows share a profile, and
+    every one of their exact ties would be re-measured (4,000 targets of 808 profiles: 0.25 s
+    against 0.01 s)."""
+    distinct, inverse, counts = distinct_rows(rows)
+    (other,), _ = nearest_neighbours(distinct, distinct, exclude=np.arange(len(distinct)), threads=threads)
+    return np.where(counts[inverse] > 1, 0.0, other[inverse])
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ from expectations.metrics.membership import (
     rarity_figures,
     strongest_attack,
 )
-from expectations.metrics.neighbours import nearest_neighbours
+from expectations.metrics.neighbours import nearest_neighbours, nearest_other
 from expectations.metrics.rarity import RarityTargets, closest_match, rarity_sizes
 
 #: Quantiles of the distances reported without a holdout; the 5th percentile of the real
@@ -218,8 +218,7 @@ def holdout_distances(
 
 def own_distances(sample_codes: np.ndarray) -> np.ndarray:
     """Each sample row's distance to the closest other row of the sample (itself excluded)."""
-    (own,), _ = nearest_neighbours(sample_codes, sample_codes, exclude=np.arange(len(sample_codes)))
-    return own
+    return nearest_other(sample_codes)
 
 
 def close_threshold(own: np.ndarray) -> float:

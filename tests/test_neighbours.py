@@ -1,0 +1,50 @@
+"""The exact search's helpers for repeated rows: ``distinct_rows`` and ``nearest_other``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import expectations.metrics.neighbours as neighbours
+from expectations.metrics.neighbours import distinct_rows, nearest_neighbours, nearest_other
+
+
+def _as_set(rows: np.ndarray) -> set[bytes]:
+    return {row.tobytes() for row in np.ascontiguousarray(rows)}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("shape", [(0, 3), (1, 3), (6, 1), (500, 7)])
+def test_distinct_rows_are_numpys_unique_rows(shape: tuple[int, int], dtype: type) -> None:
+    rows = np.random.default_rng(3).integers(0, 3, shape).astype(dtype)
+    distinct, inverse, counts = distinct_rows(rows)
+    reference, reference_counts = np.unique(rows, axis=0, return_counts=True)
+    assert np.array_equal(distinct[inverse], rows)
+    assert _as_set(distinct) == _as_set(reference) and len(distinct) == len(reference)
+    assert sorted(counts.tolist()) == sorted(reference_counts.tolist())
+    assert counts.sum() == len(rows)
+
+
+def test_distinct_rows_fall_back_to_numpy_on_a_hash_collision() -> None:
+    # Two different rows of two 64-bit words whose hashes (Σ word × multiplier, wrapping) agree:
+    # w' = (w1 + m2, w2 − m1) adds m1·m2 − m2·m1 = 0.
+    m1, m2 = (np.random.default_rng(neighbours._ROW_HASH_SEED).integers(1, 2**63, 2, dtype=np.uint64) * 2 + 1).tolist()
+    w = np.array([[10**12, 3 * 10**12]], dtype=np.uint64)
+    other = np.array([[(10**12 + m2) % 2**64, (3 * 10**12 - m1) % 2**64]], dtype=np.uint64)
+    rows = np.vstack([w, other, w]).view(np.float64)
+    with np.errstate(over="ignore"):
+        hashes = (rows.view(np.uint64) * np.array([m1, m2], dtype=np.uint64)).sum(axis=1, dtype=np.uint64)
+    assert hashes[0] == hashes[1]  # the collision is real
+    distinct, inverse, counts = distinct_rows(rows)
+    assert len(distinct) == 2 and sorted(counts.tolist()) == [1, 2]
+    assert np.array_equal(distinct[inverse].view(np.uint64), rows.view(np.uint64))
+
+
+@pytest.mark.parametrize("rows_shape, levels", [((400, 5), 2), ((400, 5), 50), ((1, 4), 3), ((0, 4), 3)])
+def test_nearest_other_equals_the_search_with_itself_excluded(rows_shape: tuple[int, int], levels: int) -> None:
+    rows = np.random.default_rng(7).integers(0, levels, rows_shape).astype(np.float32) / levels
+    (expected,), _ = nearest_neighbours(rows, rows, exclude=np.arange(len(rows)))
+    got = nearest_other(rows)
+    assert np.array_equal(got, expected)
+    if levels == 2:  # 32 profiles among 400 rows: every row repeats
+        assert (got == 0).all()
