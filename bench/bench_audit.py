@@ -1,26 +1,32 @@
 """The whole audit on UCI Adult, this checkout beside another one (e.g. the last release), as a ratio.
 
-Each source tree runs in its own process (its own ``expectations`` / ``auditing`` / ``gx/``) on
-the same files: ``auditing.engine.run_audit`` with every module on (fairness for sex and race,
-target income), Data Docs included, the median of ``--repeat`` runs after one warm-up run.
+Each source tree runs in a worker process of its own (its own ``expectations`` / ``auditing`` /
+``gx/``) on the same files: ``auditing.engine.run_audit`` with every module on (fairness for sex
+and race, target income), Data Docs included. Both workers do one warm-up run, then the timed
+runs **alternate** between the trees (A B B A A B …, one at a time), so a machine that slows down
+or speeds up during the benchmark (shared cloud cores drift by tens of percent within minutes)
+weighs on both trees alike. Reported: each tree's median and each round's ratio.
 
     .venv/bin/python bench/bench_audit.py                           # this checkout alone
     git worktree add /tmp/baseline <commit>
-    .venv/bin/python bench/bench_audit.py --baseline /tmp/baseline  # both, and the ratio
+    .venv/bin/python bench/bench_audit.py --baseline /tmp/baseline  # both, interleaved, and the ratio
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-_RUN = """
-import json, statistics, sys, tempfile, time
+# The worker: set up, one warm-up audit, then one timed audit per "run" line on stdin, each
+# answered with one JSON line on stdout.
+_WORKER = """
+import json, sys, tempfile, time
 sys.path.insert(0, {src!r})
 import auditing.engine as engine
 import expectations.fairness, expectations.fidelity, expectations.privacy
@@ -42,54 +48,108 @@ for module in (expectations.fairness, expectations.fidelity, expectations.privac
         profile = vars(holder).get("profile") if isinstance(holder, type) else None
         if isinstance(profile, staticmethod):
             holder.profile = timed(name, profile.__func__)
+assert engine.__file__.startswith({src!r}), engine.__file__
 data = {data!r}
 parameters = AuditParameters(
     fairness_protected_attributes=("sex", "race"), fairness_target="income", fairness_positive_label=">50K"
 )
-times, modules = [], []
-for attempt in range({repeat} + 1):
+def audit():
     module_seconds.clear()
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
         outcome = engine.run_audit(
             data + "/train.csv", data + "/synthetic_gc.csv", data + "/holdout.csv", out_dir=out, parameters=parameters
         )
-        if attempt:
-            times.append(time.perf_counter() - started)
-            modules.append(dict(module_seconds))
-assert engine.__file__.startswith({src!r}), engine.__file__
-medians = {{name: statistics.median(run[name] for run in modules) for name in modules[0]}}
-summary = {{"median": statistics.median(times), "times": times, "modules": medians, "success": outcome.success}}
-print(json.dumps(summary))
+        seconds = time.perf_counter() - started
+    return {{"time": seconds, "modules": dict(module_seconds), "success": outcome.success}}
+audit()
+print("ready", flush=True)
+for line in sys.stdin:
+    print(json.dumps(audit()), flush=True)
 """
 
 
-def time_tree(src: Path, data: Path, repeat: int) -> dict:
-    """Run the audit ``repeat`` times with ``src`` first on the path; its timings."""
-    code = _RUN.format(src=str(src), data=str(data), repeat=repeat)
-    completed = subprocess.run([sys.executable, "-c", code], cwd=src, capture_output=True, text=True, check=True)
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+class Worker:
+    """One source tree's worker process (``_WORKER``), ready after its warm-up run."""
+
+    def __init__(self, src: Path, data: Path) -> None:
+        self.src = src
+        code = _WORKER.format(src=str(src), data=str(data))
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code], cwd=src, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.runs: list[dict] = []
+        self._read("ready")
+
+    def run(self) -> dict:
+        """One timed audit (its time, the modules' times)."""
+        assert self.process.stdin is not None
+        self.process.stdin.write("run\n")
+        self.process.stdin.flush()
+        self.runs.append(json.loads(self._read()))
+        return self.runs[-1]
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait()
+
+    def _read(self, expected: str | None = None) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if not line or (expected is not None and line != expected):
+            self.process.kill()
+            raise RuntimeError(f"the worker for {self.src} stopped (exit {self.process.wait()})")
+        return line
+
+    def summary(self) -> dict:
+        """The median time and each module's median over the timed runs."""
+        names = self.runs[0]["modules"]
+        modules = {name: statistics.median(run["modules"][name] for run in self.runs) for name in names}
+        times = [run["time"] for run in self.runs]
+        return {"median": statistics.median(times), "times": times, "modules": modules}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "adult")
     parser.add_argument("--baseline", type=Path, help="another source tree to time beside this one")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per tree")
     args = parser.parse_args()
     if not (args.data / "train.csv").exists():
         print(f"no train.csv in {args.data}", file=sys.stderr)
         return 2
-    this = time_tree(ROOT, args.data.resolve(), args.repeat)
-    print(f"this checkout:  median {this['median']:.2f} s over {args.repeat} runs {_runs(this)}; {_modules(this)}")
-    if args.baseline:
-        base = time_tree(args.baseline.resolve(), args.data.resolve(), args.repeat)
-        print(f"baseline:       median {base['median']:.2f} s over {args.repeat} runs {_runs(base)}; {_modules(base)}")
-        print(f"this / baseline: {this['median'] / base['median']:.2f}x", end="")
-        rest = {name: tree["median"] - sum(tree["modules"].values()) for name, tree in (("this", this), ("base", base))}
-        for module in sorted(this["modules"]):
-            print(f"; {module} {this['modules'][module] / base['modules'][module]:.2f}x", end="")
+    data = args.data.resolve()
+    this = Worker(ROOT, data)
+    base = Worker(args.baseline.resolve(), data) if args.baseline else None
+    ratios = []
+    try:
+        for round_ in range(args.repeat):
+            # A B, then B A: neither tree always runs first after the other.
+            order = [this, base] if round_ % 2 == 0 else [base, this]
+            for worker in order:
+                if worker is not None:
+                    worker.run()
+            if base is not None:
+                ratios.append(this.runs[-1]["time"] / base.runs[-1]["time"])
+    finally:
+        for worker in (this, base):
+            if worker is not None:
+                worker.close()
+    mine = this.summary()
+    print(f"this checkout:  median {mine['median']:.2f} s over {args.repeat} runs {_runs(mine)}; {_modules(mine)}")
+    if base is not None:
+        theirs = base.summary()
+        print(f"baseline:       median {theirs['median']:.2f} s over {args.repeat} runs {_runs(theirs)}; ", end="")
+        print(_modules(theirs))
+        print(f"this / baseline: {mine['median'] / theirs['median']:.2f}x", end="")
+        trees = (("this", mine), ("base", theirs))
+        rest = {name: tree["median"] - sum(tree["modules"].values()) for name, tree in trees}
+        for module in sorted(mine["modules"]):
+            print(f"; {module} {mine['modules'][module] / theirs['modules'][module]:.2f}x", end="")
         print(f"; outside the modules {rest['this'] / rest['base']:.2f}x")
+        rounds = ", ".join(f"{ratio:.2f}x" for ratio in ratios)
+        print(f"per round (interleaved): {rounds}; median {statistics.median(ratios):.2f}x")
     return 0
 
 
