@@ -42,8 +42,8 @@ def _tied_frame(seed: int, n: int) -> pd.DataFrame:
 def _direct(targets: np.ndarray, others: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, list[set[int]]]:
     """Each target's closest distance on ``mask`` and the set of rows at it, pair by pair."""
     t, o = (
-        np.ascontiguousarray(targets[:, mask].T, dtype=np.float64),
-        np.ascontiguousarray(others[:, mask].T, np.float64),
+        np.ascontiguousarray(targets[:, mask], dtype=np.float64),
+        np.ascontiguousarray(others[:, mask], np.float64),
     )
     best, rows = np.empty(len(targets)), []
     for i in range(len(targets)):
