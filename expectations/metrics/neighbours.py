@@ -75,13 +75,18 @@ def nearest_neighbours(
     so |s − |r − o|²| ≤ E = (2γ_n(1 + 3u) + 6u)·S (≈ 2(n + 3)·u·S, about a hundred float32
     ulps of S for ~100 columns). The true nearest pair (value d*²) has s ≤ d*² + E ≤ s_min + 2E,
     hence the margin 2E, with S taken at the largest norms involved; the float64 rounding of the
-    re-measure (~n·2⁻⁵³·S) is far inside the slack.
+    re-measure (~n·2⁻⁵³·S) is far inside the slack. The reverse direction applies the same margin
+    to each ``others`` row's final float32 minimum over all blocks, recomputing the product only
+    for the blocks that come within it (``_reverse_candidates``): the bound holds for any
+    summation order, so the recomputed value of the true nearest pair passes it too.
 
     Because the result is the exact minimum over all pairs, it does not depend on how the rows or
     ``others`` are split: the minimum over any partition of the rows (Spark partitions, Arrow
     batches, this function's blocks) equals the minimum over all of them, and an exact copy reads
     0 rather than float32 rounding noise. Memory stays bounded by the block (``_block_rows`` rows ×
-    len(others)) and the pair chunk (``_PAIR_CHUNK``).
+    len(others)), the pair chunk (``_PAIR_CHUNK``) and, with ``reverse``, the columns noted per
+    block (the blocks that lower an ``others`` row's running minimum, or come within the margin of
+    it: about ln(blocks) + 1 per row when the rows come in random order, every block at worst).
     """
     prepared_rows, prepared_others = _Side.of_rows(rows), _Side.of_others(others)
     bounds = list(bounds) if bounds is not None else [0, prepared_others.size]
