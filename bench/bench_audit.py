@@ -81,13 +81,12 @@ class Worker:
         self.runs: list[dict] = []
         self._read("ready")
 
-    def run(self) -> dict:
-        """One timed audit (its time, the modules' times)."""
+    def run(self) -> None:
+        """One timed audit; its time and the modules' times join ``runs``."""
         assert self.process.stdin is not None
         self.process.stdin.write("run\n")
         self.process.stdin.flush()
         self.runs.append(json.loads(self._read()))
-        return self.runs[-1]
 
     def close(self) -> None:
         if self.process.stdin is not None:
@@ -122,20 +121,18 @@ def main() -> int:
     data = args.data.resolve()
     this = Worker(ROOT, data)
     base = Worker(args.baseline.resolve(), data) if args.baseline else None
+    workers = [this] if base is None else [this, base]
     ratios = []
     try:
         for round_ in range(args.repeat):
             # A B, then B A: neither tree always runs first after the other.
-            order = [this, base] if round_ % 2 == 0 else [base, this]
-            for worker in order:
-                if worker is not None:
-                    worker.run()
+            for worker in workers if round_ % 2 == 0 else workers[::-1]:
+                worker.run()
             if base is not None:
                 ratios.append(this.runs[-1]["time"] / base.runs[-1]["time"])
     finally:
-        for worker in (this, base):
-            if worker is not None:
-                worker.close()
+        for worker in workers:
+            worker.close()
     mine = this.summary()
     print(f"this checkout:  median {mine['median']:.2f} s over {args.repeat} runs {_runs(mine)}; {_modules(mine)}")
     if base is not None:

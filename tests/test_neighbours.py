@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import expectations.metrics.neighbours as neighbours
-from expectations.metrics.neighbours import distinct_rows, nearest_neighbours, nearest_other
+from expectations.metrics.neighbours import distinct_rows, nearest_neighbours, nearest_other, pair_distances
 
 
 def _as_set(rows: np.ndarray) -> set[bytes]:
@@ -48,3 +48,25 @@ def test_nearest_other_equals_the_search_with_itself_excluded(rows_shape: tuple[
     assert np.array_equal(got, expected)
     if levels == 2:  # 32 profiles among 400 rows: every row repeats
         assert (got == 0).all()
+
+
+@pytest.mark.parametrize("same_set", [False, True])
+def test_the_reverse_direction_over_many_blocks_is_the_pairwise_minimum(
+    monkeypatch: pytest.MonkeyPatch, same_set: bool
+) -> None:
+    """Blocks of 7 rows, so most columns' early minima are beaten later and dropped unmeasured
+    (``_reverse_candidates``): each ``others`` row's distance still equals the smallest of its
+    exact pair distances, bit for bit, the excluded pairs left out."""
+    rng = np.random.default_rng(5)
+    rows = rng.integers(0, 4, (300, 6)).astype(np.float32) / 3  # many exact ties
+    others = rows if same_set else rng.integers(0, 4, (200, 6)).astype(np.float32) / 3
+    exclude = np.arange(len(rows)) if same_set else None
+    monkeypatch.setattr(neighbours, "_BLOCK_ENTRIES", 7 * len(others))
+    assert neighbours._block_rows(len(others)) == 7
+    _, backward = nearest_neighbours(rows, others, [0, 120, len(others)], exclude=exclude, reverse=True)
+    row, column = np.divmod(np.arange(len(rows) * len(others)), len(others))
+    values = (rows.astype(np.float64), others.astype(np.float64))
+    pairwise = pair_distances(*values, row, column).reshape(len(rows), len(others))
+    if same_set:
+        np.fill_diagonal(pairwise, np.inf)
+    assert np.array_equal(backward, pairwise.min(axis=0))

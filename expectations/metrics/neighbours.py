@@ -225,11 +225,11 @@ def _search_rows(
     returns the ``others`` rows' distances to their closest row of the range (with ``reverse``)."""
     relative_margin = rows.relative_margin
     # Reverse direction: a running float32 minimum per ``others`` row over the blocks seen so far,
-    # and the (block, columns, block minima) where a column's block minimum came within the margin
-    # of its running minimum: only those blocks can hold its candidates.
+    # and the (block's first and last row, columns, block minima) where a column's block minimum
+    # came within the margin of its running minimum: only those blocks can hold its candidates.
     running = np.full(others.size, np.inf)
     column_margin = relative_margin * (rows.norms[start:stop].max() + others.norms)
-    reverse_events: list[tuple[int, np.ndarray, np.ndarray]] = []
+    reverse_events: list[tuple[int, int, np.ndarray, np.ndarray]] = []
     scratch = _Scratch()
     step = _block_rows(others.size)
     for first in range(start, stop, step):
@@ -258,22 +258,18 @@ def _search_rows(
                 np.minimum(running[low:high], block_min, out=running[low:high])
                 limit = _round_up_float32(running[low:high] + column_margin[low:high])
                 columns = np.flatnonzero(block_min <= limit)
-                reverse_events.append((first, low + columns, block_min[columns]))
-    return (
-        _reverse_candidates(rows, others, stop, step, running, column_margin, reverse_events, exclude)
-        if reverse
-        else None
-    )
+                reverse_events.append((first, last, low + columns, block_min[columns]))
+    if not reverse:
+        return None
+    return _reverse_candidates(rows, others, running, column_margin, reverse_events, exclude)
 
 
 def _reverse_candidates(
     rows: _Side,
     others: _Side,
-    stop: int,
-    step: int,
     running: np.ndarray,
     column_margin: np.ndarray,
-    events: Sequence[tuple[int, np.ndarray, np.ndarray]],
+    events: Sequence[tuple[int, int, np.ndarray, np.ndarray]],
     exclude: np.ndarray | None,
 ) -> np.ndarray:
     """The ``others`` rows' exact distances to their closest row of the range, from the float32
@@ -288,11 +284,10 @@ def _reverse_candidates(
     """
     backward = np.full(others.size, np.inf)
     limit = _round_up_float32(running + column_margin)
-    for first, columns, minima in events:
+    for first, last, columns, minima in events:
         columns = columns[minima <= limit[columns]]
         if columns.size == 0:
             continue
-        last = min(first + step, stop)
         squared = rows.augmented[first:last] @ np.take(others.augmented, columns, axis=1)
         row, column = _pairs(squared <= limit[columns])
         row, column = _drop_excluded(first + row, columns[column], exclude)
