@@ -111,6 +111,9 @@ class Gate(BaseModel):
     passed: bool
     failed_critical: list[str]
     failed_warning: list[str]
+    alpha: float = Field(description="The gate's level: at most this chance that real data fails it.")
+    check_alpha: float = Field(description="Each critical check's level: alpha over critical_checks (Bonferroni).")
+    critical_checks: int = Field(description="The suite's critical checks, over which alpha is split.")
     checkpoint_success: bool = Field(description="GX's own verdict: false on any failed expectation, warnings too.")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from auditing.gate import DEFAULT_FAIL_ON, check_fail_on
 from expectations import SOURCE_COLUMN
-from expectations.base import DEFAULT_ALPHA
+from expectations.base import DEFAULT_GATE_ALPHA, GATE_CHECKS
 from expectations.metrics.fairness import REPRESENTATION_BAND
 
 MODULES = ("privacy", "fairness", "fidelity")
@@ -28,7 +28,8 @@ class AuditParameters:
     fidelity_min_pair_trends_score: float = 0.0
     fidelity_column_margin: float = 0.03
     fidelity_pair_margin: float = 0.03
-    alpha: float = DEFAULT_ALPHA
+    #: The gate's level, split evenly over the suite's critical checks (``check_alpha``).
+    alpha: float = DEFAULT_GATE_ALPHA
     privacy_max_copy_excess: float = 0.0
     privacy_max_epsilon: float = 0.0
     privacy_max_advantage: float = 0.1
@@ -94,6 +95,11 @@ class AuditParameters:
         return values
 
     @property
+    def check_alpha(self) -> float:
+        """Each check's level: the gate's ``alpha`` over the ``GATE_CHECKS`` critical checks (Bonferroni)."""
+        return self.alpha / GATE_CHECKS
+
+    @property
     def secret_columns(self) -> tuple[str, ...]:
         """The attribute-inference secrets: those named, else the fairness target (none without one)."""
         if self.privacy_secret_columns:
@@ -125,7 +131,7 @@ SHARE_PARAMETERS = (
 #: The ``$PARAMETER`` names the shipped suite uses.
 SUITE_PARAMETERS = (
     "source_column",
-    "alpha",
+    "check_alpha",
     "fidelity_n_bins",
     "fidelity_min_column_shapes_score",
     "fidelity_min_pair_trends_score",

@@ -18,6 +18,7 @@ from great_expectations.expectations.registry import get_expectation_impl
 from auditing.batch import AuditBatch
 from auditing.gate import gate_verdict
 from auditing.parameters import MODULES, AuditParameters
+from expectations.base import GATE_CHECKS
 from expectations.fairness import NEEDS_TARGET
 from expectations.rendering import interval
 
@@ -292,7 +293,13 @@ def build_report(
         "audit_id": audit_id(batch.inputs, parameters),
         # What to gate on: the audit's gate (critical failures, or warnings too in strict mode).
         "success": gate["passed"],
-        "gate": {**gate, "checkpoint_success": bool(success)},
+        "gate": {
+            **gate,
+            "alpha": parameters.alpha,
+            "check_alpha": parameters.check_alpha,
+            "critical_checks": GATE_CHECKS,
+            "checkpoint_success": bool(success),
+        },
         "overall_score": overall_score(module_scores, parameters.weights),
         "module_scores": module_scores,
         "detailed_findings": {m: {"risk_level": e["risk_level"], "message": e["message"]} for m, e in modules.items()},

@@ -13,7 +13,8 @@ the training set itself. The secret column is the dataset's fairness target (``s
 
 - *ours*: ``privacy_profile(train, synthetic, holdout, secret_columns=[target], seed=seed)`` and
   the product's verdicts at its defaults (read from ``auditing.parameters.AuditParameters()``:
-  alpha 0.01, no copy excess, ε 0, advantage 0.1, inference and linkability risk 0):
+  each check at the gate's 0.02 over its 8 critical checks, no copy excess, ε 0, advantage 0.1,
+  inference and linkability risk 0):
   ``copy_verdict``, ``membership_verdict``, ``inference_verdict`` and ``linkability_verdict``.
   Detected = any of the four has ``passes`` False (the verdicts' own tests, no tuning). Breakdown
   columns: *copies* = the copy verdict failed; *membership-distance* = the membership verdict's
@@ -138,7 +139,7 @@ def run_ours(case: Case) -> Record:
     started = time.perf_counter()
     profile = privacy_profile(case.train, case.synthetic, case.holdout, secret_columns=[case.secret], seed=case.seed)
     seconds = time.perf_counter() - started
-    alpha = DEFAULTS.alpha
+    alpha = DEFAULTS.check_alpha
     verdicts = {
         "copies": copy_verdict(profile["exact_copies"], alpha, DEFAULTS.privacy_max_copy_excess),
         "membership": membership_verdict(

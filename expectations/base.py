@@ -31,8 +31,14 @@ logger = logging.getLogger(__name__)
 SOURCE_COLUMN = "_audit_source"
 REAL_LABEL, SYNTHETIC_LABEL, HOLDOUT_LABEL = "real", "synthetic", "holdout"
 
-#: Level of every check's test, family-wise within the check (one source: the parameters reuse it).
-DEFAULT_ALPHA = 0.01
+#: The gate's level (``auditing.gate``): the chance that real data fails the default gate, across
+#: all of its checks, is at most this (one source: the parameters reuse it).
+DEFAULT_GATE_ALPHA = 0.02
+#: The critical checks of the shipped suite, over which the gate's level is split (Bonferroni:
+#: the default gate fails only if some critical check does, so its level is at most the sum).
+GATE_CHECKS = 8
+#: Level of each check's test, family-wise within the check: the gate's level split evenly.
+DEFAULT_ALPHA = DEFAULT_GATE_ALPHA / GATE_CHECKS
 
 #: The kwargs that locate the sides; every audit metric takes them as value keys.
 SIDE_KEYS: Tuple[str, ...] = ("source_column", "real_label", "synthetic_label", "holdout_label", "columns")
@@ -88,7 +94,10 @@ class AuditExpectation(BatchExpectation):
     seed: Union[int, SuiteParameterDict] = pydantic.Field(0, description="Seed of every sample and bootstrap draw.")
     alpha: Union[float, SuiteParameterDict] = pydantic.Field(
         DEFAULT_ALPHA,
-        description="Level of the check's test (family-wise over the columns, pairs or groups it judges).",
+        description=(
+            "Level of the check's test (family-wise over the columns, pairs or groups it judges); in the "
+            "shipped suite the gate's level over its critical checks."
+        ),
     )
 
     _alpha = pydantic.validator("alpha", allow_reuse=True)(unit_interval)

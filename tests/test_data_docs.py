@@ -79,7 +79,7 @@ def test_suite_page_renders_unresolved_suite_parameters(demo_audit, chromium):
     text = visible_text(rendered_dom(chromium, site / "expectations" / "synthetic_data_audit.html"))
     # Every check's sentence names its test, its level and its margin (as suite parameters here).
     assert "by more than <suite parameter fidelity_column_margin> with Pearson's χ² significant at level" in text
-    assert "level <suite parameter alpha> after Holm over the columns" in text
+    assert "level <suite parameter check_alpha> after Holm over the columns" in text
     assert "on <suite parameter fidelity_n_bins> real-data quantile bins" in text
     assert "the empirical ε lower bound (TPR's lower over FPR's upper Clopper–Pearson bound) is at most" in text
     assert "<suite parameter privacy_max_epsilon>" in text

@@ -13,7 +13,8 @@ import pytest
 
 from auditing.checkpoint import DEFAULT_GX_DIR, open_context, stored_expectation_types
 from auditing.errors import UnregisteredExpectationError
-from auditing.parameters import SUITE_PARAMETERS
+from auditing.parameters import SUITE_PARAMETERS, AuditParameters
+from expectations.base import DEFAULT_ALPHA, DEFAULT_GATE_ALPHA, GATE_CHECKS
 
 PIPELINE_SCRIPT = """
 import json, sys
@@ -87,6 +88,17 @@ def test_running_does_not_write_into_the_project(tmp_path):
 def test_suite_parameters_match_what_the_engine_supplies():
     text = (DEFAULT_GX_DIR / "expectations" / "synthetic_data_audit.json").read_text()
     assert set(re.findall(r'"\$PARAMETER": "(\w+)"', text)) == set(SUITE_PARAMETERS)
+
+
+def test_the_gate_level_is_split_over_the_suites_critical_checks():
+    suite = json.loads((DEFAULT_GX_DIR / "expectations" / "synthetic_data_audit.json").read_text())
+    critical = [e for e in suite["expectations"] if e.get("severity") == "critical"]
+    assert len(critical) == GATE_CHECKS
+    # Every check, warnings too, is tested at the one per-check level.
+    assert all(e["kwargs"]["alpha"] == {"$PARAMETER": "check_alpha"} for e in suite["expectations"])
+    parameters = AuditParameters(alpha=0.04)
+    assert parameters.suite_parameters()["check_alpha"] == 0.04 / GATE_CHECKS
+    assert AuditParameters().check_alpha == DEFAULT_ALPHA == DEFAULT_GATE_ALPHA / GATE_CHECKS
 
 
 @pytest.fixture

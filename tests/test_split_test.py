@@ -29,6 +29,26 @@ def test_subset_sum_of_ones_is_the_hypergeometric_tail(units, population, drawn,
     assert p == pytest.approx(exact, abs=0.01)
 
 
+@pytest.mark.parametrize(("few_patterns", "few_units"), [(64, 512), (0, 512), (0, 0)], ids=["patterns", "keys", "loop"])
+def test_every_way_of_drawing_subsets_draws_the_enumerated_distribution(monkeypatch, few_patterns, few_units):
+    """The sums of two statistics over random 5-subsets of 10 units (6 non-zero, two of them
+    equal), whichever of the three ways draws them, against all 252 subsets."""
+    from itertools import combinations
+
+    import expectations.metrics.significance as significance
+
+    monkeypatch.setattr(significance, "_FEW_PATTERNS", few_patterns)
+    monkeypatch.setattr(significance, "_FEW_UNITS", few_units)
+    values = np.array([[1.0, 0.0], [1.0, 0.0], [0.5, 1.0], [0.25, 1.0], [0.0, 2.0], [3.0, 0.5]])
+    padded = np.vstack([values, np.zeros((4, 2))])
+    exact = np.array([padded[list(subset)].sum(axis=0) for subset in combinations(range(10), 5)])
+    drawn = significance._random_subset_sums(values, 10, 5, 40_000, np.random.default_rng(3))
+    support, exact_counts = np.unique(exact, axis=0, return_counts=True)
+    seen, seen_counts = np.unique(drawn, axis=0, return_counts=True)
+    assert np.array_equal(seen, support)
+    assert np.abs(seen_counts / 40_000 - exact_counts / len(exact)).max() < 0.005
+
+
 def _population(n: int, rng: np.random.Generator) -> pd.DataFrame:
     """40% of the rows from 40 common profiles (natural repeats), the rest with a unique number."""
     common = rng.integers(0, 40, n)

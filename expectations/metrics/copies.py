@@ -112,7 +112,7 @@ def matched_records(
 
 
 #: Permutations of the split test: p-values down to 1 / 2,000, below α / 3 at α = 0.01.
-SPLIT_PERMUTATIONS = 1_999
+SPLIT_PERMUTATIONS = 9_999
 
 
 def split_test(matched: MatchedRecords, permutations: int = SPLIT_PERMUTATIONS, seed: int = 0) -> dict[str, Any]:

@@ -59,7 +59,7 @@ INFERENCE_TOLERANCE = 0.05
 #: put a risk within about ±0.05.
 INFERENCE_TARGETS = 2_000
 #: Permutations of the inference test: p-values down to 1 / 2,000.
-INFERENCE_PERMUTATIONS = 1_999
+INFERENCE_PERMUTATIONS = 9_999
 #: Shares of the targets the test scans: all of them, and those whose guess the attacker can
 #: trust most (their closest synthetic row lies closest relative to their closest real record).
 INFERENCE_SCAN = (1.0, 0.25, 0.05)

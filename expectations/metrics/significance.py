@@ -219,16 +219,19 @@ def subset_sum_p_value(
     ``population`` units carry a value, ``values`` the non-zero ones (the rest are 0); a subset
     of ``drawn`` units is chosen uniformly without replacement and T = the sum of its values.
     Returns (1 + #{T_b ≥ observed}) / (B + 1) over B = ``permutations`` draws, the permutation
-    p-value that is valid at any B (Phipson & Smyth 2010). Each draw takes the number of
-    non-zero units k ~ Hypergeometric(len(values), population − len(values), drawn), then a
-    uniform k-subset of ``values``; sums within 10⁻¹² (relative) of ``observed`` count as equal,
-    so rounding never makes a result look more extreme than it is.
+    p-value that is valid at any B (Phipson & Smyth 2010). Sums within 10⁻¹² (relative) of
+    ``observed`` count as equal, so rounding never makes a result look more extreme than it is.
+    How the subsets are drawn (``_random_subset_sums``) depends on the units, never on the result.
+    Where ``subset_sum_tail_bound`` is already at most ``SHORTCUT_BOUND`` (a leak far beyond any
+    doubt, with thousands of units to draw) that bound is the p-value and nothing is drawn: a
+    valid p-value itself, and choosing it adds at most ``SHORTCUT_BOUND`` to any level.
 
     With ``values`` of shape (units, K) and K ``observed`` sums — K statistics on the same
     units, e.g. one per threshold — the test is the min-p scan over them: each statistic's
     p-value among the B + 1 sums (observed included), the smallest of the K, against the same
-    minimum in each draw (Westfall & Young 1993). Exact like the single test, and it pays for
-    trying K statistics only with their dependence, not a Bonferroni factor K.
+    minimum in each draw (Westfall & Young 1993), ties broken by the next smallest (``_at_most``).
+    Exact like the single test, and it pays for trying K statistics only with their dependence,
+    not a Bonferroni factor K.
 
     Three units of value 1 among 9, 6 drawn: P(T ≥ 3) = C(6, 3) / C(9, 3) = 0.238.
 
@@ -245,17 +248,111 @@ def subset_sum_p_value(
         raise ValueError("values and drawn must not exceed the population")
     if targets.shape != (matrix.shape[1],):
         raise ValueError("observed must hold one sum per column of values")
-    taken = rng.hypergeometric(n_values, population - n_values, drawn, size=permutations)
-    sums = np.zeros((permutations + 1, matrix.shape[1]))
-    sums[0] = targets
-    for b, k in enumerate(taken, start=1):
-        if k:
-            sums[b] = matrix[rng.permutation(n_values)[:k]].sum(axis=0)
+    bound = subset_sum_tail_bound(matrix, population, drawn, targets)
+    if bound <= SHORTCUT_BOUND:
+        return bound
+    sums = np.vstack([targets[None, :], _random_subset_sums(matrix, population, drawn, permutations, rng)])
     # Each sum's p-value among all B + 1 (ties within rounding count as at least as large).
     p_values = np.empty_like(sums)
     for column in range(sums.shape[1]):
         ordered = np.sort(sums[:, column])
         thresholds = sums[:, column] - 1e-12 * np.abs(sums[:, column])
         p_values[:, column] = (len(ordered) - np.searchsorted(ordered, thresholds, side="left")) / len(ordered)
-    smallest = p_values.min(axis=1)
-    return float((1 + np.sum(smallest[1:] <= smallest[0])) / (permutations + 1))
+    return float((1 + np.sum(_at_most(np.sort(p_values, axis=1)))) / (permutations + 1))
+
+
+def _at_most(ranked: np.ndarray) -> np.ndarray:
+    """Which draws (rows 1 on) are at least as extreme as the observed row 0: a smaller smallest
+    p-value, ties broken by the next smallest and so on (rows sorted ascending).
+
+    Each row's p-values are its ranks among the B + 1 sums, so where the observed sum tops one
+    statistic only, every other statistic's top draw ties the observed minimum 1 / (B + 1): with
+    ties counted as extreme, K statistics could not give a p-value below about K / (B + 1).
+    Comparing the rest of the row breaks those ties the same way for every row, observed or
+    drawn, so the rows stay exchangeable under the null and the p-value exact.
+    """
+    observed = ranked[0]
+    below = np.zeros(len(ranked) - 1, dtype=bool)
+    tied = np.ones(len(ranked) - 1, dtype=bool)
+    for column in range(ranked.shape[1]):
+        values = ranked[1:, column]
+        below |= tied & (values < observed[column])
+        tied &= values == observed[column]
+    return below | tied
+
+
+#: ``subset_sum_p_value`` answers with ``subset_sum_tail_bound`` without drawing when it is below this.
+SHORTCUT_BOUND = 1e-6
+
+
+def subset_sum_tail_bound(values: np.ndarray, population: int, drawn: int, observed: np.ndarray) -> float:
+    """A bound on the p-value of ``subset_sum_p_value``, from Bernstein's inequality.
+
+    Per statistic j, with μ_j, σ²_j the mean and variance of its values over all ``population``
+    units (zeros included) and b_j the largest deviation of a unit from μ_j, for s = observed_j −
+    drawn · μ_j > 0:
+
+        P(T_j ≥ observed_j) ≤ exp(−s² / (2 (drawn · σ²_j + b_j · s / 3)))
+
+    Bernstein's bound for a sum of ``drawn`` independent draws with replacement, which holds
+    without replacement too: every convex function of the sum has a smaller mean then (Hoeffding
+    1963, Theorem 4), and the bound is a Chernoff bound. Over K statistics, K times the smallest
+    (Bonferroni); 1 where no statistic lies above its mean.
+
+    >>> subset_sum_tail_bound(np.ones((3, 1)), 9, 6, np.array([1.0]))
+    1.0
+    """
+    total = values.sum(axis=0)
+    mean = total / population
+    variance = np.maximum((values**2).sum(axis=0) / population - mean**2, 0.0)
+    deviation = np.maximum(np.abs(values - mean).max(axis=0), mean)  # the zero units deviate by the mean
+    excess = observed - drawn * mean
+    above = excess > 0
+    if not above.any():
+        return 1.0
+    s = excess[above]
+    exponent = -(s**2) / (2 * (drawn * variance[above] + deviation[above] * s / 3))
+    return float(min(1.0, len(observed) * np.exp(exponent.min())))
+
+
+#: ``_random_subset_sums`` counts draws per distinct unit value when there are at most this many.
+_FEW_PATTERNS = 64
+#: ... and draws random sort keys for all units of a draw at once when there are at most this many.
+_FEW_UNITS = 512
+#: Random keys per block of the second way (float64: 32 MiB).
+_KEY_BUDGET = 1 << 22
+
+
+def _random_subset_sums(
+    matrix: np.ndarray, population: int, drawn: int, permutations: int, rng: np.random.Generator
+) -> np.ndarray:
+    """The sums (permutations × K) of the rows of ``matrix`` that fall in uniformly random
+    ``drawn``-subsets of ``population`` units (the units beyond the rows are 0).
+
+    Three exact ways to the same distribution, the cheapest the units allow. Few distinct rows
+    (success flags): the counts per distinct row (zeros as one more) of a random subset are one
+    multivariate hypergeometric draw. Otherwise the number k of non-zero units drawn is
+    Hypergeometric(rows, population − rows, drawn), then a uniform k-subset of the rows: for few
+    rows the k smallest of uniform random keys, a block of draws at a time; else one permutation
+    per draw.
+    """
+    n_values = len(matrix)
+    patterns, counts = np.unique(matrix, axis=0, return_counts=True)
+    if len(patterns) <= _FEW_PATTERNS:
+        colours = np.r_[counts, population - n_values]
+        return rng.multivariate_hypergeometric(colours, drawn, size=permutations)[:, :-1] @ patterns
+    taken = rng.hypergeometric(n_values, population - n_values, drawn, size=permutations)
+    sums = np.zeros((permutations, matrix.shape[1]))
+    if n_values <= _FEW_UNITS:
+        block = max(1, _KEY_BUDGET // n_values)
+        for start in range(0, permutations, block):
+            k = taken[start : start + block]
+            keys = rng.random((len(k), n_values))
+            kth = np.sort(keys, axis=1)[np.arange(len(k)), np.maximum(k - 1, 0)]
+            chosen = (keys <= kth[:, None]) & (k[:, None] > 0)
+            sums[start : start + block] = chosen @ matrix
+        return sums
+    for b, k in enumerate(taken):
+        if k:
+            sums[b] = matrix[rng.permutation(n_values)[:k]].sum(axis=0)
+    return sums
