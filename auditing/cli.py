@@ -78,6 +78,15 @@ def _add_threshold_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="what fails the gate and exit code: critical failures (default) or warnings too (strict)",
     )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=None,
+        metavar="LEVEL",
+        # The default is written out so that --help loads no engine; a test holds it to the parameters'.
+        help="the gate's level: the chance that real data fails it, split evenly over its 8 critical checks "
+        "(default 0.02)",
+    )
     parser.add_argument("--bins", type=int, default=None, help="real-quantile bins per numeric column (default 20)")
     parser.add_argument(
         "--bootstrap",
@@ -184,6 +193,7 @@ def _parameters(args: argparse.Namespace):
         "fairness_min_group_size": getattr(args, "min_group_size", None),
         "fairness_intersection": False if getattr(args, "no_intersection", False) else None,
         "fail_on": args.fail_on,
+        "alpha": args.alpha,
     }
     return AuditParameters(**{k: v for k, v in chosen.items() if v is not None})
 

@@ -155,6 +155,24 @@ def test_secret_columns_get_an_inference_figure_and_verdict(demo_files, tmp_path
     assert "attribute inference: outcome: guessed for" in report["detailed_findings"]["privacy"]["message"]
 
 
+def test_alpha_sets_the_gates_level_and_each_checks_share(capsys, demo_files, tmp_path):
+    from expectations.base import DEFAULT_GATE_ALPHA, GATE_CHECKS
+
+    assert main(["audit", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"over its {GATE_CHECKS} critical checks (default {DEFAULT_GATE_ALPHA:g})" in help_text
+    argv = audit_argv(demo_files["real"], demo_files["good"], tmp_path, "--alpha", "0.04", "--bootstrap", "0")
+    assert main(argv) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["gate"]["alpha"] == 0.04 and report["gate"]["check_alpha"] == 0.04 / GATE_CHECKS
+    assert report["parameters"]["alpha"] == 0.04
+    verdicts = [e["details"].get("verdict") for m in report["modules"].values() for e in m["expectations"]]
+    assert {v["alpha"] for v in verdicts if v} == {0.04 / GATE_CHECKS}
+    assert "must be between 0 and 1, got 2.0" in _input_error(
+        capsys, *audit_argv(demo_files["real"], demo_files["good"], tmp_path / "o", "--alpha", "2")
+    )
+
+
 def test_usage_errors_exit_2(capsys, demo_files, tmp_path):
     assert _input_error(capsys, "audit", "--synthetic", "x.csv")  # --real missing
     argv = audit_argv(demo_files["real"], demo_files["good"], tmp_path / "o", "--min-column-shapes", "1.5")

@@ -111,7 +111,8 @@ def matched_records(
     )
 
 
-#: Permutations of the split test: p-values down to 1 / 2,000, below α / 3 at α = 0.01.
+#: Permutations of the split test: p-values down to 1 / 10,000, an eighth of the level the copy
+#: verdict tests it at by default (α / 3 with the check's α = 0.0025).
 SPLIT_PERMUTATIONS = 9_999
 
 
@@ -135,7 +136,7 @@ def split_test(matched: MatchedRecords, permutations: int = SPLIT_PERMUTATIONS, 
     exact whatever the data; its power comes from copies of rare records, each of which lands in
     train, where a natural match does only with chance train_rows / n: a copy of a record unique
     in the pool is evidence ln(n / train_rows), so level a needs about ln(a) / ln(train_rows / n)
-    of them (15 at a = 0.01 / 3 with train = 2 / 3 of the pool), whatever the natural repeats.
+    of them (18 at a = 0.0025 / 3 with train = 2 / 3 of the pool), whatever the natural repeats.
 
     Returns p_value, statistic / expected (T and its null mean, in units of the largest weight),
     the matched ``records`` and the ``permutations`` drawn.

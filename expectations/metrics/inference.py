@@ -58,7 +58,8 @@ INFERENCE_TOLERANCE = 0.05
 #: attack's): the search costs 2 × this × the synthetic rows, and 2,000 + 2,000 targets already
 #: put a risk within about ±0.05.
 INFERENCE_TARGETS = 2_000
-#: Permutations of the inference test: p-values down to 1 / 2,000.
+#: Permutations of the inference test: p-values down to 1 / 10,000, a twenty-fifth of the level
+#: each check is tested at by default (``expectations.base.DEFAULT_ALPHA``, 0.0025).
 INFERENCE_PERMUTATIONS = 9_999
 #: Shares of the targets the test scans: all of them, and those whose guess the attacker can
 #: trust most (their closest synthetic row lies closest relative to their closest real record).

@@ -131,11 +131,11 @@ def attack_with_intervals(
     return {**point, "intervals": dict(zip(names, bounds, strict=True))}
 
 
-#: Permutations of the near-match test. Its min-p scan over the ``NEAR_RATIOS`` cannot go below
-#: about len(NEAR_RATIOS) / (this + 1): where the observed sum tops one ratio only, each other
-#: ratio's largest draw ties the observed minimum. With 1,999 that floor (0.002) was the level
-#: the membership verdict tests it at (α / 5 at α = 0.01), so the test could not fail on a leak
-#: seen at one ratio only; with 9,999 the floor is 0.0004.
+#: Permutations of the near-match test: p-values down to 1 / 10,000, a fifth of the level the
+#: membership verdict tests it at by default (α / 5 with the check's α = 0.0025). Its min-p scan
+#: over the ``NEAR_RATIOS`` breaks ties in the smallest p-value by the next smallest
+#: (``significance.subset_sum_p_value``): counted as extreme, the other ratios' top draws kept a
+#: leak seen at one ratio from going below about 4 / (this + 1).
 NEAR_PERMUTATIONS = 9_999
 #: Closeness ratios of the near-match test: a synthetic row within this share of a real record's
 #: distance to its closest other real record. Below ½ that record is the row's unique nearest.

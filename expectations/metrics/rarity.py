@@ -63,7 +63,8 @@ from expectations.metrics.parallel import map_parts, row_parts
 RARITY_TARGETS = 3_000
 #: The scan's levels: k − 1 false positives allowed (M_k, see the module docstring).
 RARITY_LEVELS = (1, 2, 4, 8, 16, 32, 64)
-#: Permutations behind the scan's p-value (its resolution is 1 / (this + 1)).
+#: Permutations behind the scan's p-value (its resolution is 1 / (this + 1)): a fifth of the level
+#: the membership verdict tests it at by default (α / 5 with the check's α = 0.0025).
 RARITY_PERMUTATIONS = 9_999
 #: float32 entries a block of per-target lookup tables may hold (64 MiB): bounds memory at any width.
 _TABLE_BUDGET = 1 << 24
