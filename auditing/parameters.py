@@ -7,7 +7,7 @@ from typing import Any
 
 from auditing.gate import DEFAULT_FAIL_ON, check_fail_on
 from expectations import SOURCE_COLUMN
-from expectations.base import DEFAULT_GATE_ALPHA, GATE_CHECKS
+from expectations.levels import DEFAULT_GATE_ALPHA, GATE_CHECKS
 from expectations.metrics.fairness import REPRESENTATION_BAND
 
 MODULES = ("privacy", "fairness", "fidelity")

@@ -18,8 +18,8 @@ from great_expectations.expectations.registry import get_expectation_impl
 from auditing.batch import AuditBatch
 from auditing.gate import gate_verdict
 from auditing.parameters import MODULES, AuditParameters
-from expectations.base import GATE_CHECKS
 from expectations.fairness import NEEDS_TARGET
+from expectations.levels import GATE_CHECKS
 from expectations.rendering import interval
 
 SCHEMA_VERSION = "1.0"

@@ -21,6 +21,7 @@ from great_expectations.expectations.metrics.table_metric_provider import TableM
 from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
 from great_expectations.render.renderer.renderer import renderer
 
+from expectations.levels import DEFAULT_ALPHA
 from expectations.metrics.errors import AuditDataError
 from expectations.metrics.sources import split_sources
 from expectations.rendering import configuration_kwargs, sentence
@@ -31,14 +32,6 @@ logger = logging.getLogger(__name__)
 SOURCE_COLUMN = "_audit_source"
 REAL_LABEL, SYNTHETIC_LABEL, HOLDOUT_LABEL = "real", "synthetic", "holdout"
 
-#: The gate's level (``auditing.gate``): the chance that real data fails the default gate, across
-#: all of its checks, is at most this (one source: the parameters reuse it).
-DEFAULT_GATE_ALPHA = 0.02
-#: The critical checks of the shipped suite, over which the gate's level is split (Bonferroni:
-#: the default gate fails only if some critical check does, so its level is at most the sum).
-GATE_CHECKS = 8
-#: Level of each check's test, family-wise within the check: the gate's level split evenly.
-DEFAULT_ALPHA = DEFAULT_GATE_ALPHA / GATE_CHECKS
 
 #: The kwargs that locate the sides; every audit metric takes them as value keys.
 SIDE_KEYS: Tuple[str, ...] = ("source_column", "real_label", "synthetic_label", "holdout_label", "columns")

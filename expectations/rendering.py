@@ -20,6 +20,8 @@ from great_expectations.render import (
     RenderedTableContent,
 )
 
+from expectations.levels import GATE_CHECKS
+
 
 def configuration_kwargs(configuration: Any, result: Any) -> dict[str, Any]:
     """The kwargs of the expectation being rendered, from its configuration or its result."""
@@ -117,7 +119,11 @@ def verdict_sentence(verdict: dict[str, Any] | None) -> Any:
         return sentence("No verdict.", {})
     styling = {"classes": ["text-success" if verdict["passes"] else "text-danger"]}
     head = "Passes" if verdict["passes"] else "Fails"
-    text = f"{head}: {verdict['message']}. Test: {verdict['test']}; level α = {verdict['alpha']:g}."
+    alpha = verdict["alpha"]
+    text = (
+        f"{head}: {verdict['message']}. Test: {verdict['test']}; level α = {alpha:g} (in the shipped suite: "
+        f"the gate's {alpha * GATE_CHECKS:g} over its {GATE_CHECKS} critical checks)."
+    )
     return sentence(text.replace("$", "$$"), {}, styling)
 
 

@@ -156,7 +156,7 @@ def test_secret_columns_get_an_inference_figure_and_verdict(demo_files, tmp_path
 
 
 def test_alpha_sets_the_gates_level_and_each_checks_share(capsys, demo_files, tmp_path):
-    from expectations.base import DEFAULT_GATE_ALPHA, GATE_CHECKS
+    from expectations.levels import DEFAULT_GATE_ALPHA, GATE_CHECKS
 
     assert main(["audit", "--help"]) == 0
     help_text = " ".join(capsys.readouterr().out.split())

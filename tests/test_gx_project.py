@@ -14,7 +14,7 @@ import pytest
 from auditing.checkpoint import DEFAULT_GX_DIR, open_context, stored_expectation_types
 from auditing.errors import UnregisteredExpectationError
 from auditing.parameters import SUITE_PARAMETERS, AuditParameters
-from expectations.base import DEFAULT_ALPHA, DEFAULT_GATE_ALPHA, GATE_CHECKS
+from expectations.levels import DEFAULT_ALPHA, DEFAULT_GATE_ALPHA, GATE_CHECKS
 
 PIPELINE_SCRIPT = """
 import json, sys
