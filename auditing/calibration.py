@@ -35,7 +35,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from auditing.parameters import MODULES, AuditParameters
+from expectations.levels import GATE_CHECKS
 from expectations.metrics.parallel import search_threads, use_search_threads
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,13 +85,16 @@ class DatasetSpec:
     shift_column: str
     source: str
 
-    def parameters(self, seed: int) -> AuditParameters:
-        """Audit parameters with every module on (fairness with this dataset's settings)."""
+    def parameters(self, seed: int, alpha: float | None = None) -> AuditParameters:
+        """Audit parameters with every module on (fairness with this dataset's settings); ``alpha``:
+        the gate's level (default ``AuditParameters``')."""
+        chosen = {} if alpha is None else {"alpha": alpha}
         return AuditParameters(
             fairness_protected_attributes=self.protected,
             fairness_target=self.target,
             fairness_positive_label=self.positive_label,
             seed=seed,
+            **chosen,
         )
 
 
@@ -636,8 +640,10 @@ class Task:
     defect: str
     strength: float
     train_rows: int | None = None
+    alpha: float | None = None
 
 
+_TASK_FIELDS = tuple(f.name for f in fields(Task))
 _CONTEXT: Any = None
 
 
@@ -682,7 +688,7 @@ def run_task(task: Task) -> dict[str, Any]:
         record["sizes"] = {**split.sizes, "synthetic": len(synthetic)}
         started = time.perf_counter()
         report = evaluate_audit(
-            split.train, synthetic, split.holdout, parameters=spec.parameters(task.seed), context=_CONTEXT
+            split.train, synthetic, split.holdout, parameters=spec.parameters(task.seed, task.alpha), context=_CONTEXT
         )
         record["seconds"] = time.perf_counter() - started
     except Exception as error:  # noqa: BLE001 - a calibration run records a failing audit and goes on
@@ -725,6 +731,7 @@ def build_tasks(
     defects: Sequence[str] | None = None,
     train_rows: int | None = None,
     strengths: Mapping[str, Sequence[float]] | None = None,
+    alpha: float | None = None,
 ) -> list[Task]:
     """Every (dataset, seed, defect, strength) audit; ``fresh`` is always included (false alarms and pairing)."""
     chosen = list(defects or DEFECTS)
@@ -737,7 +744,7 @@ def build_tasks(
         if name not in _DATASET_SOURCES:
             raise ValueError(f"unknown dataset {name!r}; datasets are {', '.join(DATASET_NAMES)}")
     return [
-        Task(dataset, seed, defect, strength, train_rows)
+        Task(dataset, seed, defect, strength, train_rows, alpha)
         for dataset in datasets
         for seed in seeds
         for defect in chosen
@@ -764,7 +771,7 @@ def run_tasks(tasks: Sequence[Task], workers: int = 2, progress: Progress | None
             records.append(future.result())
             report(_progress_line(i, len(tasks), records[-1]))
     order = {task: i for i, task in enumerate(tasks)}
-    records.sort(key=lambda r: order[Task(r["dataset"], r["seed"], r["defect"], r["strength"], r["train_rows"])])
+    records.sort(key=lambda r: order[Task(*(r[f] for f in _TASK_FIELDS))])
     return records
 
 
@@ -833,18 +840,20 @@ def run_calibration(
     workers: int = 2,
     progress: Progress | None = None,
     strengths: Mapping[str, Sequence[float]] | None = None,
+    alpha: float | None = None,
 ) -> dict[str, Any]:
     """Run the calibration and return the raw results with their summary (JSON-ready).
 
     ``seeds``: a count (seeds 0..n-1) or the seeds themselves. ``defects``: names from
     ``DEFECTS`` (default all; ``fresh`` always runs). ``train_rows`` caps every dataset's train
     split (default: each dataset's own cap). ``strengths`` overrides a defect's strengths.
+    ``alpha``: the gate's level of every audit (default ``AuditParameters``').
     """
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     started = time.perf_counter()
     versions = _versions()  # of the code the workers import, so taken before they start
     info = {name: dataset_info(name, train_rows) for name in datasets}
-    tasks = build_tasks(datasets, seed_list, defects, train_rows, strengths)
+    tasks = build_tasks(datasets, seed_list, defects, train_rows, strengths, alpha)
     records = run_tasks(tasks, workers=workers, progress=progress)
     head_at_end = _versions()["git_head"]
     if head_at_end != versions["git_head"]:
@@ -857,6 +866,7 @@ def run_calibration(
             "detected_without_false_alarm": "the defect failed the gate and the same seed's fresh sample passed"
             " (over all seeds)",
             "workers": workers,
+            "alpha": AuditParameters().alpha if alpha is None else alpha,
             "defects": {name: asdict(d) for name, d in DEFECTS.items()},
         },
         "datasets": info,
@@ -986,6 +996,13 @@ def _short(expectation_type: str) -> str:
     return expectation_type.removeprefix("expect_synthetic_").removeprefix("expect_")
 
 
+def _level_line(alpha: float | None) -> str:
+    """The gate's level of the run (records written before it was chosen per run: each check at 0.01)."""
+    if alpha is None:
+        return "Gate: every critical check at level 0.01 (before the gate's level was split over its checks)."
+    return f"Gate: level {alpha:g}, each of its {GATE_CHECKS} critical checks at {alpha / GATE_CHECKS:g}."
+
+
 def render_tables(calibration: Mapping[str, Any]) -> str:
     """Markdown: the false-alarm table, the power table, the time per audit and the non-gating failures on fresh."""
     records = calibration["results"]
@@ -996,6 +1013,7 @@ def render_tables(calibration: Mapping[str, Any]) -> str:
         "# Calibration of the audit gate",
         "",
         f"Seeds: {len(seeds)} ({seeds[0]}..{seeds[-1]}). Versions: {json.dumps(calibration['versions'])}.",
+        _level_line(calibration["protocol"].get("alpha")),
         f"Total wall time {calibration['elapsed_seconds']:.0f} s on {calibration['protocol']['workers']} worker(s).",
         "",
         "## Datasets",

@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="cap on the train split of every dataset (default per dataset: adult 4000, simulated 8000, fair 3183)",
     )
+    parser.add_argument(
+        "--alpha", type=float, default=None, help="the gate's level of every audit (default: the audit's own, 0.02)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2; 1 = in this process)")
     parser.add_argument("--out", type=Path, default=Path("bench/calibration"), help="output folder")
     parser.add_argument("--quiet", action="store_true", help="no progress line per audit")
@@ -70,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         seeds=range(args.first_seed, args.first_seed + args.seeds),
         defects=args.defects,
         train_rows=args.train_rows,
+        alpha=args.alpha,
         workers=args.workers,
         progress=progress,
     )

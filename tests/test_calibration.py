@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from auditing import calibration as cal
+from auditing.parameters import AuditParameters
 from tests.conftest import require
 
 SIMULATED = cal.load_population("simulated")
@@ -249,6 +250,10 @@ def test_build_tasks_always_runs_fresh_and_refuses_unknown_names() -> None:
         (0, "fresh", 0.0), (0, "shift", 0.5), (0, "shift", 0.25), (1, "fresh", 0.0), (1, "shift", 0.5),
         (1, "shift", 0.25),
     ]  # fmt: skip
+    # The gate's level goes with every task to the audit's parameters (default: the audit's own).
+    assert {t.alpha for t in cal.build_tasks(["simulated"], [0], ["shift"], alpha=0.05)} == {0.05}
+    spec = cal.dataset_spec("simulated")
+    assert spec.parameters(0, 0.05).alpha == 0.05 and spec.parameters(0).alpha == AuditParameters().alpha
     with pytest.raises(ValueError, match="unknown defect"):
         cal.build_tasks(["simulated"], [0], ["typo"])
     with pytest.raises(ValueError, match="unknown dataset"):
