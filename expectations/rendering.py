@@ -51,13 +51,18 @@ def interval(bounds: Any, digits: int = 3) -> str:
     return f"[{bounds[0]:.{digits}f}, {bounds[1]:.{digits}f}]"
 
 
+def _level(value: Any) -> str:
+    """A test's level as set (0.0025, not rounded to 0.003 like a figure)."""
+    return f"{value:g}" if isinstance(value, float) else show(value)
+
+
 def sentence(template: str, params: dict[str, Any], styling: dict | None = None) -> RenderedStringTemplateContent:
     """A string-template block; ``$name`` in ``template`` is replaced by ``show(params[name])``."""
     return RenderedStringTemplateContent(
         content_block_type="string_template",
         string_template={
             "template": template,
-            "params": {key: show(value) for key, value in params.items()},
+            "params": {key: _level(value) if key == "alpha" else show(value) for key, value in params.items()},
             "styling": styling or {},
         },
     )

@@ -28,7 +28,7 @@ def test_validation_page_shows_sentences_figures_and_no_raw_kwargs(demo_audit, c
     assert (
         "Fidelity, column shapes: each column of the synthetic rows must be distributed as in the real rows "
         "up to real data's own noise: no column's TVD may exceed its reference (the TVD a real sample of the "
-        "synthetic size shows) by more than 0.030 with Pearson's χ² significant at level 0.010" in text
+        "synthetic size shows) by more than 0.030 with Pearson's χ² significant at level 0.0025" in text
     )
     assert "Fidelity, column pair trends: pairs of columns in the synthetic rows must vary together" in text
     shapes, trends = (demo_audit.report["modules"]["fidelity"]["expectations"][i] for i in (0, 1))
