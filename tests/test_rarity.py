@@ -259,3 +259,23 @@ def test_rarity_targets_layout():
     assert rarity.members == 25 and rarity.bins.shape == (40, 5) and rarity.model.targets == 40
     for j, count in enumerate(rarity.model.counts):
         assert count.sum() == 40, j
+
+
+def test_the_scans_random_tops_are_the_tops_of_uniform_permutations():
+    """The labels drawn down to the 2nd non-member, against all 56 arrangements of 5 members among 8."""
+    from collections import Counter
+    from itertools import combinations
+
+    from expectations.metrics.rarity import _random_top_labels
+
+    def top(labels: tuple[bool, ...]) -> tuple[bool, ...]:
+        non_members = np.cumsum(~np.array(labels))
+        return labels[: int(np.searchsorted(non_members, 2)) + 1]
+
+    every = [tuple(i in chosen for i in range(8)) for chosen in combinations(range(8), 5)]
+    exact = Counter(top(labels) for labels in every)
+    drawn = _random_top_labels(5, 8, 2, 40_000, np.random.default_rng(5))
+    seen = Counter(top(tuple(bool(v) for v in row)) for row in drawn)
+    assert set(seen) == set(exact)
+    for pattern, count in exact.items():
+        assert abs(seen[pattern] / 40_000 - count / len(every)) < 0.01
