@@ -7,7 +7,8 @@ synthetic rows equal by 1 / its *estimated* population frequency. This script ru
 the same permutation test weighted by the record's frequency in the whole population (known
 here, never to an audit): the best such weights, so its detection rate bounds what better
 frequency estimates could add. Prints, over the seeds, how often each reaches the copy
-verdict's level (α / 3 at α = 0.01) on the calibration harness's split and defect.
+verdict's level (α / 3 with the check's default α, ``expectations.levels.DEFAULT_ALPHA``) on the
+calibration harness's split and defect.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from auditing import calibration as cal  # noqa: E402
+from expectations.levels import DEFAULT_ALPHA  # noqa: E402
 from expectations.metrics import copies as pv  # noqa: E402
 from expectations.metrics.significance import subset_sum_p_value  # noqa: E402
 
-LEVEL = 0.01 / 3
+LEVEL = DEFAULT_ALPHA / 3
 
 
 def oracle_p_value(matched: pv.MatchedRecords, population_share: np.ndarray, seed: int) -> float:
