@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +16,7 @@ from great_expectations.data_context import FileDataContext
 import expectations  # noqa: F401  (registers the audit expectations before any suite loads)
 from auditing.errors import UnregisteredExpectationError
 from auditing.parameters import AuditParameters
+from expectations import completeness
 
 SUITE_NAME = CHECKPOINT_NAME = "synthetic_data_audit"
 #: The same suite and actions on the project's Spark data source (a Spark DataFrame batch).
@@ -32,8 +32,7 @@ def gx_dir() -> Path:
 
 def stored_expectation_types(context_root: Path, suite_name: str = SUITE_NAME) -> list[str]:
     """The expectation types as written in the suite's JSON file, before GX parses it."""
-    suite_file = context_root / "expectations" / f"{suite_name}.json"
-    return [entry["type"] for entry in json.loads(suite_file.read_text())["expectations"]]
+    return completeness.stored_expectation_types(context_root, suite_name)
 
 
 def check_suite_loaded(context: FileDataContext, suite_name: str = SUITE_NAME) -> int:
@@ -116,14 +115,7 @@ def check_run_complete(context: FileDataContext, result: CheckpointResult) -> No
 
 
 def _check_evaluated(context: FileDataContext, validations: Iterable[ExpectationSuiteValidationResult]) -> None:
-    expected = len(stored_expectation_types(Path(context.root_directory)))
-    for validation in validations:
-        evaluated = validation.statistics["evaluated_expectations"]
-        if evaluated != expected:
-            raise UnregisteredExpectationError(
-                f"the checkpoint evaluated {evaluated} of the suite's {expected} expectations "
-                "(import expectations before loading the gx/ project)"
-            )
+    completeness.check_evaluated(Path(context.root_directory), validations)
 
 
 def data_docs_page(context: FileDataContext, result: CheckpointResult) -> Path | None:

@@ -57,5 +57,12 @@ class UnknownColumn(InputError):
     kind: ClassVar[str] = "unknown-column"
 
 
-class UnregisteredExpectationError(RuntimeError):
-    """The suite names audit expectation types GX could not load (it would drop them silently)."""
+def __getattr__(name: str) -> type:
+    """``UnregisteredExpectationError`` lives with the checkpoints' own guard
+    (``expectations.completeness``), one class for both; looked up on first use so that importing
+    the input errors never loads Great Expectations."""
+    if name == "UnregisteredExpectationError":
+        from expectations.completeness import UnregisteredExpectationError
+
+        return UnregisteredExpectationError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

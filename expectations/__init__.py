@@ -4,6 +4,7 @@ Importing this package registers every audit expectation and metric with GX; a s
 names them must be loaded after the import (GX silently drops unregistered types).
 """
 
+from expectations import completeness  # noqa: F401  (registers the checkpoints' AuditCompleteAction)
 from expectations.base import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL, AuditExpectation
 from expectations.fairness import (
     ExpectSyntheticBiasAmplificationToBeBelow,

@@ -125,23 +125,44 @@ def test_drop_guard_fails_loudly_naming_the_type(project_with_unknown_type, tmp_
         open_context(tmp_path / "out", project_dir=project_with_unknown_type)
 
 
-def test_run_guard_in_a_fresh_process_without_the_import(tmp_path):
-    """A pipeline that forgets `import expectations` gets a green run with no audit; the guard fails it."""
+def test_the_shipped_checkpoint_does_not_load_in_a_process_without_the_import(tmp_path):
+    """A pipeline that forgets `import expectations` would get a green run with no audit (GX drops
+    the unregistered types); the checkpoint names our completeness action, so it fails to load."""
     script = (
         "import great_expectations as gx, pandas as pd, sys\n"
         "context = gx.get_context(mode='file', context_root_dir=sys.argv[1],"
         " runtime_environment={'GX_WRITABLE_DIR': sys.argv[2]})\n"
+        "print(len(context.suites.get('synthetic_data_audit').expectations), flush=True)\n"
         "batch = pd.DataFrame({'x': [1, 2], '_audit_source': ['real', 'synthetic']})\n"
-        "result = context.checkpoints.get('synthetic_data_audit').run(batch_parameters={'dataframe': batch},"
-        " expectation_parameters={})\n"
-        "(validation,) = result.run_results.values()\n"
-        "print(result.success, validation.statistics['evaluated_expectations'], flush=True)\n"
-        "from auditing.checkpoint import check_run_complete\n"
-        "check_run_complete(context, result)\n"
+        "context.checkpoints.get('synthetic_data_audit').run(batch_parameters={'dataframe': batch})\n"
+        "print('ran', flush=True)\n"
     )
     completed = subprocess.run(
         [sys.executable, "-c", script, str(DEFAULT_GX_DIR), str(tmp_path)], capture_output=True, text=True, timeout=300
     )
-    assert completed.stdout.strip().splitlines()[-1] == "True 0"  # the trap: green, nothing evaluated
+    assert completed.stdout.split() == ["0"]  # the trap: GX loaded the suite without one audit
     assert completed.returncode != 0
-    assert "UnregisteredExpectationError: the checkpoint evaluated 0 of the suite's 11 expectations" in completed.stderr
+    assert "no action of type synthetic_audit_complete found" in completed.stderr
+
+
+def test_a_plain_gx_run_that_dropped_an_expectation_fails(project_with_unknown_type, tmp_path):
+    """Registered, but the suite names a type nobody defines: GX evaluates 11 of 12 and the
+    checkpoint's own action fails the run (after writing Data Docs)."""
+    import great_expectations as gx
+
+    from auditing.batch import build_audit_batch
+    from auditing.demo import write_demo_data
+
+    files = write_demo_data(tmp_path / "demo", seed=0)
+    batch = build_audit_batch(files["real"], files["good"], files["holdout"])
+    context = gx.get_context(
+        mode="file",
+        context_root_dir=str(project_with_unknown_type),
+        runtime_environment={"GX_WRITABLE_DIR": str(tmp_path / "out")},
+    )
+    checkpoint = context.checkpoints.get("synthetic_data_audit")
+    with pytest.raises(UnregisteredExpectationError, match="evaluated 11 of the suite's 12 expectations"):
+        checkpoint.run(
+            batch_parameters={"dataframe": batch.frame},
+            expectation_parameters=AuditParameters(bootstrap_replicates=0).suite_parameters(),
+        )
