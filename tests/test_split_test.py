@@ -230,3 +230,13 @@ def test_the_min_p_scan_with_ties_broken_holds_its_level():
         p_values.append(subset_sum_p_value(values, 100, 50, observed, 99, rng))
     rejected = np.mean(np.array(p_values) <= 0.1)
     assert stats.binomtest(int(rejected * 400), 400, 0.1).pvalue > 0.001, rejected
+
+
+@pytest.mark.parametrize(("units", "population", "drawn"), [(50, 1000, 500), (300, 2000, 1000), (10, 100, 50)])
+def test_the_bernstein_shortcut_never_claims_more_than_the_exact_tail(units, population, drawn):
+    from expectations.metrics.significance import subset_sum_tail_bound
+
+    for observed in range(units * drawn // population, units + 1):
+        exact = stats.hypergeom(population, units, drawn).sf(observed - 1)
+        bound = subset_sum_tail_bound(np.ones((units, 1)), population, drawn, np.array([float(observed)]))
+        assert bound >= exact
