@@ -21,8 +21,15 @@ from expectations import completeness
 SUITE_NAME = CHECKPOINT_NAME = "synthetic_data_audit"
 #: The same suite and actions on the project's Spark data source (a Spark DataFrame batch).
 SPARK_CHECKPOINT_NAME = "synthetic_data_audit_spark"
-#: The project folder; ``SYNTH_AUDIT_GX_DIR`` points elsewhere (e.g. a copy with your own suite).
-DEFAULT_GX_DIR = Path(__file__).resolve().parent.parent / "gx"
+_REPOSITORY_GX_DIR = Path(__file__).resolve().parent.parent / "gx"
+#: The project folder: the repository's ``gx/`` in a checkout, else the copy the wheel ships as
+#: ``auditing/gx_project`` (pyproject.toml); ``SYNTH_AUDIT_GX_DIR`` points elsewhere (e.g. a copy
+#: with your own suite).
+DEFAULT_GX_DIR = (
+    _REPOSITORY_GX_DIR
+    if (_REPOSITORY_GX_DIR / "great_expectations.yml").is_file()
+    else Path(__file__).resolve().parent / "gx_project"
+)
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
 
 
