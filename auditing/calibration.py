@@ -996,10 +996,8 @@ def _short(expectation_type: str) -> str:
     return expectation_type.removeprefix("expect_synthetic_").removeprefix("expect_")
 
 
-def _level_line(alpha: float | None) -> str:
-    """The gate's level of the run (records written before it was chosen per run: each check at 0.01)."""
-    if alpha is None:
-        return "Gate: every critical check at level 0.01 (before the gate's level was split over its checks)."
+def _level_line(alpha: float) -> str:
+    """The gate's level of the run and each critical check's share of it."""
     return f"Gate: level {alpha:g}, each of its {GATE_CHECKS} critical checks at {alpha / GATE_CHECKS:g}."
 
 
@@ -1013,7 +1011,7 @@ def render_tables(calibration: Mapping[str, Any]) -> str:
         "# Calibration of the audit gate",
         "",
         f"Seeds: {len(seeds)} ({seeds[0]}..{seeds[-1]}). Versions: {json.dumps(calibration['versions'])}.",
-        _level_line(calibration["protocol"].get("alpha")),
+        _level_line(calibration["protocol"]["alpha"]),
         f"Total wall time {calibration['elapsed_seconds']:.0f} s on {calibration['protocol']['workers']} worker(s).",
         "",
         "## Datasets",

@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from auditing.calibration import DATASET_NAMES, DEFECTS, run_calibration, write_outputs  # noqa: E402
+from expectations.levels import DEFAULT_GATE_ALPHA  # noqa: E402
 
 
 def _names(text: str, known: tuple[str, ...] | list[str], what: str) -> list[str]:
@@ -51,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         help="cap on the train split of every dataset (default per dataset: adult 4000, simulated 8000, fair 3183)",
     )
     parser.add_argument(
-        "--alpha", type=float, default=None, help="the gate's level of every audit (default: the audit's own, 0.02)"
+        "--alpha",
+        type=float,
+        default=None,
+        help=f"the gate's level of every audit (default: the audit's own, {DEFAULT_GATE_ALPHA:g})",
     )
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2; 1 = in this process)")
     parser.add_argument("--out", type=Path, default=Path("bench/calibration"), help="output folder")

@@ -19,6 +19,12 @@ ADULT_DIR = Path(os.environ.get("SYNTH_AUDIT_ADULT_DIR", REPO.parent / "shared" 
 ADULT_FILES = ("train", "holdout", "synthetic_gc", "synthetic_leaky", "synthetic_biased")
 
 
+def verdict_levels(report: dict) -> set[float]:
+    """The levels the report's verdicts were tested at (expectations without a verdict left out)."""
+    verdicts = (e["details"].get("verdict") for m in report["modules"].values() for e in m["expectations"])
+    return {v["alpha"] for v in verdicts if v}
+
+
 def require(condition: bool, reason: str) -> None:
     """Skip with ``reason`` unless CI demands everything run, then fail."""
     if condition:

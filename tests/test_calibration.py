@@ -303,13 +303,14 @@ def test_summary_pairs_each_defect_with_the_same_seeds_fresh_sample() -> None:
         {
             "results": records,
             "datasets": {"simulated": cal.dataset_info("simulated")},
-            "protocol": {"seeds": [0, 1, 2, 3], "workers": 1},
+            "protocol": {"seeds": [0, 1, 2, 3], "workers": 1, "alpha": 0.04},
             "versions": {},
             "elapsed_seconds": 8.0,
         }
     )
     assert "| simulated | 8,000 / 4,000 / 4,000 | 1/4 (25%) | 1%-81% | 0/4 (0%) | 0/4 (0%) | 1/4 (25%) |" in tables
     assert "| shift | +0.5 SD | simulated | 3/4 (75%) | 2/4 (50%) | privacy 1, fidelity 3 |" in tables
+    assert "Gate: level 0.04, each of its 8 critical checks at 0.005." in tables
 
 
 def test_an_error_is_counted_apart_not_as_a_verdict() -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from auditing.cli import main
 from expectations.metrics.inference import INFERENCE_TARGETS
+from tests.conftest import verdict_levels
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "auditing" / "report.schema.json").read_text())
 CLI = [sys.executable, "-m", "auditing.cli"]
@@ -166,8 +167,7 @@ def test_alpha_sets_the_gates_level_and_each_checks_share(capsys, demo_files, tm
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["gate"]["alpha"] == 0.04 and report["gate"]["check_alpha"] == 0.04 / GATE_CHECKS
     assert report["parameters"]["alpha"] == 0.04
-    verdicts = [e["details"].get("verdict") for m in report["modules"].values() for e in m["expectations"]]
-    assert {v["alpha"] for v in verdicts if v} == {0.04 / GATE_CHECKS}
+    assert verdict_levels(report) == {0.04 / GATE_CHECKS}
     assert "must be between 0 and 1, got 2.0" in _input_error(
         capsys, *audit_argv(demo_files["real"], demo_files["good"], tmp_path / "o", "--alpha", "2")
     )
