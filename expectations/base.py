@@ -6,6 +6,7 @@ the labels of its sides as kwargs, and its metric splits the rows in one pass.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import logging
 from collections.abc import Callable
@@ -13,9 +14,10 @@ from typing import Any, ClassVar, List, Optional, Tuple, Union
 
 from great_expectations.compatibility import pydantic
 from great_expectations.core.metric_domain_types import MetricDomainTypes
-from great_expectations.core.suite_parameters import SuiteParameterDict
+from great_expectations.core.suite_parameters import SuiteParameterDict, is_suite_parameter
 from great_expectations.execution_engine import PandasExecutionEngine, SparkDFExecutionEngine
 from great_expectations.expectations.expectation import BatchExpectation, render_suite_parameter_string
+from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 from great_expectations.expectations.metrics.metric_provider import metric_value
 from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
 from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
@@ -55,6 +57,31 @@ def at_least(least: int) -> Callable[[Any], Any]:
         return value
 
     return check
+
+
+class DefaultedConfiguration(ExpectationConfiguration):
+    """An expectation configuration whose unsupplied suite parameters take the kwarg's default.
+
+    GX has no default for a ``$PARAMETER`` (a run that does not supply one aborts with
+    ``SuiteParameterError``), so a suite written with parameters could only run through code
+    that knows them all, and the standard runners (``checkpoint.run(batch_parameters=...)``,
+    Airflow's ``GXValidateCheckpointOperator``) pass none. Here a bare parameter name that the
+    run does not supply resolves to the expectation's own default for that kwarg; supplied
+    values still win, and expressions (``"x * 2"``) are left to GX.
+    """
+
+    def __init__(self, *args: Any, defaults: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._defaults = defaults
+
+    def process_suite_parameters(
+        self, suite_parameters: Optional[dict] = None, interactive_evaluation: bool = True, data_context: Any = None
+    ) -> None:
+        supplied = dict(suite_parameters or {})
+        for kwarg, value in self._kwargs.items():
+            if is_suite_parameter(value) and kwarg in self._defaults:
+                supplied.setdefault(str(value["$PARAMETER"]), self._defaults[kwarg])
+        super().process_suite_parameters(supplied, interactive_evaluation, data_context)
 
 
 class AuditExpectation(BatchExpectation):
@@ -105,6 +132,27 @@ class AuditExpectation(BatchExpectation):
     @classmethod
     def is_abstract(cls) -> bool:
         return not cls.metric_dependencies or super().is_abstract()
+
+    @property
+    def configuration(self) -> ExpectationConfiguration:
+        """GX's configuration, with this class's kwarg defaults behind its suite parameters."""
+        stored = super().configuration
+        return DefaultedConfiguration(
+            type=stored.type,
+            kwargs=stored.kwargs,
+            meta=stored.meta,
+            notes=stored.notes,
+            description=stored.description,
+            severity=stored.severity,
+            id=stored.id,
+            rendered_content=stored.rendered_content,
+            defaults=self.kwarg_defaults(),
+        )
+
+    @classmethod
+    def kwarg_defaults(cls) -> dict[str, Any]:
+        """Each kwarg's default, by name."""
+        return {name: copy.deepcopy(model_field.default) for name, model_field in cls.__fields__.items()}
 
     @classmethod
     def _with_defaults(cls, kwargs: dict[str, Any], names: Tuple[str, ...]) -> dict[str, Any]:

@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from great_expectations.expectations.registry import get_expectation_impl
 
-from auditing.checkpoint import DEFAULT_GX_DIR, open_context, stored_expectation_types
+from auditing.batch import build_audit_batch
+from auditing.checkpoint import DEFAULT_GX_DIR, open_context, result_dicts, run_checkpoint, stored_expectation_types
 from auditing.errors import UnregisteredExpectationError
 from auditing.parameters import SUITE_PARAMETERS, AuditParameters
 from expectations.levels import DEFAULT_ALPHA, DEFAULT_GATE_ALPHA, GATE_CHECKS
@@ -28,9 +30,12 @@ frames = demo_frames(seed=0)
 batch = build_audit_batch(frames["real"], frames[sys.argv[2]], frames["holdout"]).frame
 writable = {"GX_WRITABLE_DIR": sys.argv[3]}
 context = gx.get_context(mode="file", context_root_dir=sys.argv[1], runtime_environment=writable)
-result = context.checkpoints.get("synthetic_data_audit").run(
-    batch_parameters={"dataframe": batch}, expectation_parameters=AuditParameters().suite_parameters()
-)
+checkpoint = context.checkpoints.get("synthetic_data_audit")
+if sys.argv[4] == "plain":  # as GX's own runners call it: the suite's defaults fill its parameters
+    result = checkpoint.run(batch_parameters={"dataframe": batch})
+else:
+    parameters = AuditParameters().suite_parameters()
+    result = checkpoint.run(batch_parameters={"dataframe": batch}, expectation_parameters=parameters)
 (validation,) = result.run_results.values()
 print(json.dumps({"success": result.success, "statistics": validation.statistics}))
 """
@@ -40,9 +45,10 @@ print(json.dumps({"success": result.success, "statistics": validation.statistics
 WITHOUT_PYSPARK = "import sys; sys.modules['pyspark'] = None\n"
 
 
-def _run_pipeline(tmp_path: Path, synthetic: str, prelude: str = "") -> dict:
+def _run_pipeline(tmp_path: Path, synthetic: str, prelude: str = "", call: str = "parameters") -> dict:
+    out = tmp_path / f"{synthetic}-{call}"
     completed = subprocess.run(
-        [sys.executable, "-c", prelude + PIPELINE_SCRIPT, str(DEFAULT_GX_DIR), synthetic, str(tmp_path / synthetic)],
+        [sys.executable, "-c", prelude + PIPELINE_SCRIPT, str(DEFAULT_GX_DIR), synthetic, str(out), call],
         capture_output=True,
         text=True,
         timeout=300,
@@ -55,7 +61,44 @@ def test_checkpoint_runs_in_a_fresh_process_as_a_pipeline_would(tmp_path):
     good, poor = _run_pipeline(tmp_path, "good"), _run_pipeline(tmp_path, "poor")
     assert good["statistics"]["evaluated_expectations"] == len(stored_expectation_types(DEFAULT_GX_DIR)) == 11
     assert good["success"] is True and poor["success"] is False
-    assert list((tmp_path / "good" / "data_docs").rglob("*.html"))
+    assert list((tmp_path / "good-parameters" / "data_docs").rglob("*.html"))
+
+
+def test_the_checkpoint_runs_with_batch_parameters_only(tmp_path):
+    """GX's plain ``checkpoint.run(batch_parameters=...)`` (what orchestrators' operators call) works."""
+    good, poor = _run_pipeline(tmp_path, "good", call="plain"), _run_pipeline(tmp_path, "poor", call="plain")
+    assert good["statistics"]["evaluated_expectations"] == 11
+    assert good["success"] is True and poor["success"] is False
+    assert list((tmp_path / "good-plain" / "data_docs").rglob("*.html"))
+
+
+def test_unsupplied_suite_parameters_take_the_defaults_and_supplied_ones_win(demo, tmp_path):
+    context = open_context(tmp_path)
+    batch = build_audit_batch(demo["real"], demo["good"], demo["holdout"]).frame
+    checkpoint = context.checkpoints.get("synthetic_data_audit")
+    plain = result_dicts(checkpoint.run(batch_parameters={"dataframe": batch}))
+    assert plain == result_dicts(run_checkpoint(context, batch, AuditParameters()))
+    strict = {"fidelity_min_column_shapes_score": 0.999}
+    overridden = result_dicts(checkpoint.run(batch_parameters={"dataframe": batch}, expectation_parameters=strict))
+    shapes = "expect_synthetic_column_shapes_to_match_real"
+    (judged,) = [item for item in overridden if item["type"] == shapes]
+    assert judged["details"]["thresholds"]["min_score"] == 0.999 and not judged["success"]
+    assert [item for item in overridden if item["type"] != shapes] == [item for item in plain if item["type"] != shapes]
+
+
+def test_the_engines_defaults_are_the_expectations_own():
+    """A plain GX run (suite defaults) and ``run_audit`` (``AuditParameters()``) judge alike."""
+    suite = json.loads((DEFAULT_GX_DIR / "expectations" / "synthetic_data_audit.json").read_text())
+    engine = AuditParameters().suite_parameters()
+    checked = 0
+    for stored in suite["expectations"]:
+        defaults = get_expectation_impl(stored["type"]).kwarg_defaults()
+        for kwarg, value in stored["kwargs"].items():
+            if isinstance(value, dict) and "$PARAMETER" in value:
+                # An empty list and None both mean "none named".
+                assert (defaults[kwarg] or None) == (engine[value["$PARAMETER"]] or None), (stored["type"], kwarg)
+                checked += 1
+    assert checked > len(SUITE_PARAMETERS)
 
 
 def test_the_project_runs_without_pyspark(tmp_path):
