@@ -16,7 +16,7 @@ _EXPORTS = {
     "check_suite_loaded": "auditing.checkpoint",
     "open_context": "auditing.checkpoint",
     "run_checkpoint": "auditing.checkpoint",
-    "AuditOutcome": "auditing.engine",
+    "AuditReport": "auditing.audit_report",
     "run_audit": "auditing.engine",
     "InputError": "auditing.errors",
     "UnregisteredExpectationError": "auditing.errors",

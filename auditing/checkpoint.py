@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import great_expectations as gx
-import pandas as pd
 from great_expectations.checkpoint.checkpoint import CheckpointResult
 from great_expectations.core import ExpectationSuiteValidationResult
 from great_expectations.data_context import FileDataContext
@@ -98,13 +97,15 @@ def run_checkpoint(
 
 
 def run_validation(
-    context: FileDataContext, batch: pd.DataFrame, parameters: AuditParameters
+    context: FileDataContext, batch: Any, parameters: AuditParameters, definition_name: str = CHECKPOINT_NAME
 ) -> ExpectationSuiteValidationResult:
     """Validate the audit batch against the suite without the checkpoint's actions (no Data Docs).
 
-    For callers that need only the verdict and figures; the same guard applies.
+    For callers that need only the verdict and figures; the same guard applies. A Spark batch
+    needs ``definition_name=SPARK_CHECKPOINT_NAME`` (each checkpoint has its validation
+    definition of the same name).
     """
-    definition = context.validation_definitions.get(CHECKPOINT_NAME)
+    definition = context.validation_definitions.get(definition_name)
     result = definition.run(
         batch_parameters={"dataframe": batch},
         expectation_parameters=parameters.suite_parameters(),

@@ -229,11 +229,11 @@ def _run_audit_command(args: argparse.Namespace, parameters, progress) -> int:
             progress=progress,
             engine=args.engine,
         )
-    _stdout(json.dumps(outcome.report, indent=2) if args.json else summary_table(outcome.report))
+    _stdout(json.dumps(outcome.to_dict(), indent=2) if args.json else summary_table(outcome.to_dict()))
     print(f"report: {outcome.report_path}", file=sys.stderr)
     if outcome.data_docs_page:
         print(f"Data Docs: {outcome.data_docs_page}", file=sys.stderr)
-    return EXIT_PASS if outcome.success else EXIT_FAIL
+    return EXIT_PASS if outcome.passed else EXIT_FAIL
 
 
 def _run_demo_command(args: argparse.Namespace, parameters, progress) -> int:
@@ -250,10 +250,10 @@ def _run_demo_command(args: argparse.Namespace, parameters, progress) -> int:
         outcome = run_audit(
             files["real"], files[name], files["holdout"], out_dir=out / name, parameters=parameters, progress=progress
         )
-        reports[name] = outcome.report
+        reports[name] = outcome.to_dict()
         if not args.json:
-            print(f"\n== demo: {name} synthetic set ({'PASS' if outcome.success else 'FAIL'}) ==")
-            print(summary_table(outcome.report))
+            print(f"\n== demo: {name} synthetic set ({'PASS' if outcome.passed else 'FAIL'}) ==")
+            print(summary_table(outcome.to_dict()))
             print(f"Data Docs: {outcome.data_docs_page}")
     if args.json:
         print(json.dumps(reports, indent=2))

@@ -9,12 +9,12 @@ import json
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from auditing.audit_report import AuditReport
 from auditing.batch import AuditBatch, TableInput, build_audit_batch
 from auditing.checkpoint import (
     CHECKPOINT_NAME,
@@ -37,17 +37,6 @@ from expectations.metrics.linkability import link_split
 from expectations.metrics.sources import split_sources
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class AuditOutcome:
-    report: dict[str, Any]
-    report_path: Path
-    data_docs_page: Path | None
-
-    @property
-    def success(self) -> bool:
-        return bool(self.report["success"])
 
 
 def _quiet(_: str) -> None:
@@ -102,23 +91,21 @@ def run_audit(
     synthetic: TableInput,
     holdout: TableInput | None = None,
     *,
-    out_dir: str | Path,
+    out_dir: str | Path | None = None,
     parameters: AuditParameters | None = None,
     progress: Progress = _quiet,
     engine: str = "pandas",
-) -> AuditOutcome:
-    """Audit ``synthetic`` against ``real`` (and ``holdout``), writing everything under ``out_dir``.
+) -> AuditReport:
+    """Audit ``synthetic`` against ``real`` (and ``holdout``); the result as an ``AuditReport``.
 
-    ``out_dir`` receives ``report.json``, the GX validation results (``validations/``) and the
-    Data Docs site (``data_docs/``). ``progress`` is called with a line before each slow step.
+    With ``out_dir``, it receives ``report.json``, the GX validation results (``validations/``)
+    and the Data Docs site (``data_docs/``); without, the audit runs in memory and leaves no
+    files (no Data Docs). ``progress`` is called with a line before each slow step.
     ``engine="spark"`` builds the batch as a Spark DataFrame (inputs: Spark DataFrames or local
     files read by the active Spark session) and runs the Spark checkpoint.
     Raises ``InputError`` for bad inputs and ``UnregisteredExpectationError`` for a broken suite.
     """
     parameters = parameters or AuditParameters()
-    out = Path(out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-
     started = time.perf_counter()
     progress(f"reading inputs and building the audit batch ({engine})")
     if engine == "spark":
@@ -137,9 +124,21 @@ def run_audit(
     check_fairness_settings(batch, parameters)
     check_secret_settings(batch, parameters)
 
-    progress("running the synthetic_data_audit checkpoint and building Data Docs")
-    context = open_context(writable_dir=out)
     try:
+        if out_dir is None:
+            progress("running the synthetic_data_audit suite in memory")
+            # GX stores validation results even without actions: keep them in a folder that goes.
+            with tempfile.TemporaryDirectory(prefix="synth-audit-") as scratch:
+                validation = run_validation(open_context(Path(scratch)), batch.frame, parameters, checkpoint_name)
+            progress(f"suite done ({time.perf_counter() - started:.1f} s)")
+            report = build_report(
+                batch, validation_result_dicts(validation), parameters, validation.success, None
+            )
+            return AuditReport.from_dict(report)
+        out = Path(out_dir).resolve()
+        out.mkdir(parents=True, exist_ok=True)
+        progress("running the synthetic_data_audit checkpoint and building Data Docs")
+        context = open_context(writable_dir=out)
         result = run_checkpoint(context, batch.frame, parameters, checkpoint_name=checkpoint_name)
     finally:
         if engine == "spark":
@@ -150,7 +149,7 @@ def run_audit(
     report = build_report(batch, result_dicts(result), parameters, result.success, page.as_uri() if page else None)
     report_path = out / "report.json"
     report_path.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
-    return AuditOutcome(report, report_path, page)
+    return AuditReport.from_dict(report, report_path, page)
 
 
 def evaluate_audit(

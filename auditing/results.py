@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditing.engine import AuditOutcome
+from auditing.audit_report import AuditReport
 
 #: Seconds a Data Docs link stays valid.
 LINK_SECONDS = 900
@@ -29,21 +29,21 @@ class Published:
     report_location: str  # s3://bucket/key or a local path of report.json
 
 
-def _site_files(outcome: AuditOutcome) -> tuple[Path, list[Path]]:
+def _site_files(outcome: AuditReport) -> tuple[Path, list[Path]]:
     out = outcome.report_path.parent
     return out, sorted(p for p in (out / "data_docs").rglob("*") if p.is_file())
 
 
-def _page_key(outcome: AuditOutcome) -> str:
+def _page_key(outcome: AuditReport) -> str:
     if outcome.data_docs_page is None:
         raise RuntimeError("the checkpoint built no Data Docs validation page")
     return outcome.data_docs_page.relative_to(outcome.report_path.parent).as_posix()
 
 
-def publish_to_s3(outcome: AuditOutcome, client: Any, bucket: str, prefix: str) -> Published:
+def publish_to_s3(outcome: AuditReport, client: Any, bucket: str, prefix: str) -> Published:
     """Upload the Data Docs site and report under ``prefix/<audit id>/`` (server-side encrypted)."""
     out, files = _site_files(outcome)
-    folder = f"{prefix.strip('/')}/{outcome.report['audit_id']}".lstrip("/")
+    folder = f"{prefix.strip('/')}/{outcome.audit_id}".lstrip("/")
     page_key = _page_key(outcome)
     for path in files:
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -54,7 +54,7 @@ def publish_to_s3(outcome: AuditOutcome, client: Any, bucket: str, prefix: str) 
             ContentType=content_type,
             ServerSideEncryption="AES256",
         )
-    stored = {**outcome.report, "data_docs_url": f"s3://{bucket}/{folder}/{page_key}"}
+    stored = {**outcome.to_dict(), "data_docs_url": f"s3://{bucket}/{folder}/{page_key}"}
     client.put_object(
         Bucket=bucket,
         Key=f"{folder}/report.json",
@@ -72,10 +72,10 @@ def presigned_link(client: Any, bucket: str, key: str, seconds: int = LINK_SECON
     return client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=seconds)
 
 
-def publish_locally(outcome: AuditOutcome, results_dir: Path) -> Published:
+def publish_locally(outcome: AuditReport, results_dir: Path) -> Published:
     """Copy the Data Docs site and report to ``results_dir/<audit id>/`` (local mode)."""
     out, files = _site_files(outcome)
-    folder = results_dir / outcome.report["audit_id"]
+    folder = results_dir / outcome.audit_id
     if folder.exists():
         shutil.rmtree(folder)
     for path in files:
@@ -83,6 +83,6 @@ def publish_locally(outcome: AuditOutcome, results_dir: Path) -> Published:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
     page_key = _page_key(outcome)
-    stored = {**outcome.report, "data_docs_url": f"{outcome.report['audit_id']}/{page_key}"}
+    stored = {**outcome.to_dict(), "data_docs_url": f"{outcome.audit_id}/{page_key}"}
     (folder / "report.json").write_text(json.dumps(stored, indent=2, allow_nan=False) + "\n")
-    return Published(f"{outcome.report['audit_id']}/{page_key}", str(folder / page_key), str(folder / "report.json"))
+    return Published(f"{outcome.audit_id}/{page_key}", str(folder / page_key), str(folder / "report.json"))

@@ -83,5 +83,5 @@ def audit_locations(
             published = publish_to_s3(outcome, client, target.bucket, target.prefix)
         elif target.local_dir is not None:
             published = publish_locally(outcome, target.local_dir)
-        report = {**outcome.report, "data_docs_url": published.page_location if published else None}
+        report = {**outcome.to_dict(), "data_docs_url": published.page_location if published else None}
     return ServiceAudit(report, published)

@@ -198,7 +198,7 @@ def audit_once(engine: str, paths: dict[str, Path], out_dir: Path, spark: Any, l
                 progress=lambda line: marks.append((line, time.perf_counter())),
                 engine=engine,
             )
-        report = outcome.report
+        report = outcome.to_dict()
     except Exception as error:  # noqa: BLE001 - a cancelled or failed run is reported, not raised
         failure = f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
     ended = time.perf_counter()

@@ -31,27 +31,26 @@ def test_validation_page_shows_sentences_figures_and_no_raw_kwargs(demo_audit, c
         "synthetic size shows) by more than 0.030 with Pearson's χ² significant at level 0.0025" in text
     )
     assert "Fidelity, column pair trends: pairs of columns in the synthetic rows must vary together" in text
-    shapes, trends = (demo_audit.report["modules"]["fidelity"]["expectations"][i] for i in (0, 1))
-    shapes_interval = interval_text(shapes["details"]["interval"])
-    assert f"Column-shapes score {shapes['observed_value']:.3f} (95% interval {shapes_interval}) over 7 columns" in text
-    assert f"noise floor, train vs holdout: {shapes['details']['noise_floor']:.3f}" in text
+    shapes = demo_audit.fidelity.check("column_shapes_to_match_real")
+    trends = demo_audit.fidelity.check("column_pair_trends_to_match_real")
+    shapes_interval = interval_text(shapes.details["interval"])
+    assert f"Column-shapes score {shapes.observed_value:.3f} (95% interval {shapes_interval}) over 7 columns" in text
+    assert f"noise floor, train vs holdout: {shapes.details['noise_floor']:.3f}" in text
     assert "Rows: 5,000 real, 5,000 synthetic, 2,500 holdout." in text
-    trends_interval = interval_text(trends["details"]["interval"])
+    trends_interval = interval_text(trends.details["interval"])
     assert (
-        f"Pair-trends score {trends['observed_value']:.3f} (95% interval {trends_interval}) over 21 column pairs"
-        in text
+        f"Pair-trends score {trends.observed_value:.3f} (95% interval {trends_interval}) over 21 column pairs" in text
     )
-    assert f"Passes: {shapes['details']['verdict']['message']}. Test: per column: TVD above its reference" in text
+    assert f"Passes: {shapes.details['verdict']['message']}. Test: per column: TVD above its reference" in text
     header = "Column Kind TVD TVD 95% interval Reference TVD Holm p Verdict KS TVD train–holdout KS train–holdout"
     assert header in text
-    for row in shapes["details"]["columns"]:
-        judged = next(j for j in shapes["details"]["verdict"]["judged"] if j["name"] == row["column"])
+    for row in shapes.details["columns"]:
+        judged = next(j for j in shapes.details["verdict"]["judged"] if j["name"] == row["column"])
         assert (
             f"{row['column']} {row['kind']} {row['tvd']:.3f} {interval_text(row['tvd_interval'])} "
             f"{row['reference_tvd']:.3f} {format_p(judged['adjusted_p'])} ok"
         ) in text
-    privacy = {e["type"]: e for e in demo_audit.report["modules"]["privacy"]["expectations"]}
-    rarity = privacy["expect_synthetic_membership_advantage_to_be_below"]["details"]["rarity"]
+    rarity = demo_audit.check("membership_advantage_to_be_below").details["rarity"]
     assert rarity["reference_rank"] == 1  # 3,000 targets against 5,000 synthetic rows
     assert "Rarity attack (real side: each target's 1st closest other target), training records matched" in text
     for raw in ("**kwargs", "expect_synthetic_column_shapes_to_match_real(", "$min_score", "$PARAMETER"):
@@ -65,8 +64,7 @@ def test_validation_page_carries_one_vega_lite_chart_per_cell_as_json(demo_audit
     assert len(specs) == len(targets) == 2 and len(set(targets)) == 2  # a shared target would hide a chart
     assert all(spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v5") for spec in specs)
     shapes_chart, pairs_chart = specs
-    shapes = demo_audit.report["modules"]["fidelity"]["expectations"][0]
-    worst = [d["column"] for d in shapes["details"]["distributions"]]
+    worst = [d["column"] for d in demo_audit.check("column_shapes_to_match_real").details["distributions"]]
     assert [panel["title"] for panel in shapes_chart["vconcat"]] == [f"{c}: real vs synthetic" for c in worst]
     assert pairs_chart["title"] == "Least similar pairs vs the real data"
     # Valid against the vega-lite 5 JSON schema (bundled with altair), which the page's vega-lite 5 reads.

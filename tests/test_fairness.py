@@ -134,10 +134,9 @@ def test_small_groups_are_listed_but_do_not_decide_and_their_rates_stay_hidden(t
             fairness_protected_attributes=("sex",), fairness_target="y", fairness_positive_label="yes"
         ),
     )
-    fairness = audit.report["modules"]["fairness"]
-    assert {r["type"]: r["success"] for r in fairness["expectations"]}[AMPLIFICATION] is True
-    small = [f for f in audit.report["findings"] if f["kind"] == "small_groups"]
-    assert len(small) == 1 and "fewer than 30 rows" in small[0]["message"] and small[0]["message"].endswith(": X")
+    assert audit.fairness.check(AMPLIFICATION).success is True
+    small = [f for f in audit.findings if f.kind == "small_groups"]
+    assert len(small) == 1 and "fewer than 30 rows" in small[0].message and small[0].message.endswith(": X")
 
 
 @settings(max_examples=40, deadline=None)
@@ -217,12 +216,11 @@ def test_without_a_target_only_representation_is_measured(tmp_path):
     audit = run_audit(
         real, synthetic, out_dir=tmp_path, parameters=AuditParameters(fairness_protected_attributes=("region",))
     )
-    fairness = audit.report["modules"]["fairness"]
-    results = {r["type"]: r for r in fairness["expectations"]}
-    assert results[REPRESENTATION]["observed_value"] is not None and results[REPRESENTATION]["success"]
-    assert results[PARITY]["observed_value"] is None and "need a target" in results[PARITY]["details"]["not_measured"]
-    assert fairness["score"] == pytest.approx(1 - results[REPRESENTATION]["observed_value"])
-    assert any(f["module"] == "fairness" and "need a target" in f["message"] for f in audit.report["findings"])
+    representation, parity = audit.fairness.check(REPRESENTATION), audit.fairness.check(PARITY)
+    assert representation.observed_value is not None and representation.success
+    assert parity.observed_value is None and "need a target" in parity.details["not_measured"]
+    assert audit.fairness.score == pytest.approx(1 - representation.observed_value)
+    assert any(f.module == "fairness" and "need a target" in f.message for f in audit.findings)
 
 
 def _adult_fairness(adult_dir: Path, synthetic: str, out: Path) -> tuple[dict, int]:

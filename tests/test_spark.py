@@ -80,11 +80,11 @@ def audits(adult_dir: Path, spark: Any, tmp_path_factory: pytest.TempPathFactory
     parameters = AuditParameters(**FAIRNESS)
     files = [adult_dir / f"{name}.csv" for name in ("train", "synthetic_biased", "holdout")]
     out = tmp_path_factory.mktemp("engines")
-    pandas_report = run_audit(*files, out_dir=out / "pandas", parameters=parameters).report
+    pandas_report = run_audit(*files, out_dir=out / "pandas", parameters=parameters).to_dict()
     with pytest.MonkeyPatch.context() as patch:
         recorder = CollectRecorder(patch)
         spark_outcome = run_audit(*files, out_dir=out / "spark", parameters=parameters, engine="spark")
-    return {"pandas": pandas_report, "spark": spark_outcome.report, "recorder": recorder, "outcome": spark_outcome}
+    return {"pandas": pandas_report, "spark": spark_outcome.to_dict(), "recorder": recorder, "outcome": spark_outcome}
 
 
 def _numbers(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -192,7 +192,7 @@ def test_exact_copies_and_membership_equal_on_the_leaky_set(adult_dir: Path, spa
     files = [adult_dir / f"{name}.csv" for name in ("train", "synthetic_leaky", "holdout")]
     parameters = AuditParameters(privacy_secret_columns=("income", "age"))
     reports = {
-        engine: run_audit(*files, out_dir=tmp_path / engine, parameters=parameters, engine=engine).report
+        engine: run_audit(*files, out_dir=tmp_path / engine, parameters=parameters, engine=engine).to_dict()
         for engine in ("pandas", "spark")
     }
     figures = {}

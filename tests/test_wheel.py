@@ -24,7 +24,7 @@ from auditing.demo import write_demo_data
 out = Path(sys.argv[1])
 files = write_demo_data(out / "demo", seed=0)
 result = run_audit(files["real"], files["good"], files["holdout"], out_dir=out / "audit")
-print(json.dumps({"auditing": auditing.__file__, "project": str(DEFAULT_GX_DIR), "success": result.report["success"],
+print(json.dumps({"auditing": auditing.__file__, "project": str(DEFAULT_GX_DIR), "success": result.passed,
                   "page": str(result.data_docs_page)}))
 """
 
