@@ -235,6 +235,22 @@ class AuditReport:
         """The check named ``name`` (its type, with or without ``expect_synthetic_``)."""
         return _find(self.checks, name)
 
+    def summary(self) -> dict[str, Any]:
+        """The verdict in brief, JSON-ready: what an orchestrator shows (Airflow XCom, Dagster metadata)."""
+        return {
+            "audit_id": self.audit_id,
+            "passed": self.passed,
+            "overall_score": self.score,
+            "module_scores": {name: module.score for name, module in self.modules.items()},
+            "risk_levels": {name: module.risk_level for name, module in self.modules.items()},
+            "failed_critical": list(self.gate.failed_critical),
+            "failed_warning": list(self.gate.failed_warning),
+            "alpha": self.gate.alpha,
+            "sample_sizes": dict(self.sample_sizes),
+            "report_path": str(self.report_path) if self.report_path else None,
+            "data_docs_page": str(self.data_docs_page) if self.data_docs_page else None,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """The report JSON as a new plain dict."""
         return copy.deepcopy(dict(self._report))
