@@ -7,6 +7,7 @@ with the reason when it is absent; under CI (``SYNTH_AUDIT_REQUIRE_SHARED=1``, s
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -23,6 +24,22 @@ def verdict_levels(report: dict) -> set[float]:
     """The levels the report's verdicts were tested at (expectations without a verdict left out)."""
     verdicts = (e["details"].get("verdict") for m in report["modules"].values() for e in m["expectations"])
     return {v["alpha"] for v in verdicts if v}
+
+
+#: An expectation type nobody registers, for projects whose suite GX would silently shorten.
+UNKNOWN_TYPE = "expect_synthetic_membership_to_be_private"
+
+
+def write_project_with_unknown_type(project: Path) -> Path:
+    """A copy of the shipped GX project at ``project`` whose suite also names ``UNKNOWN_TYPE``."""
+    from auditing.checkpoint import DEFAULT_GX_DIR
+
+    shutil.copytree(DEFAULT_GX_DIR, project, ignore=shutil.ignore_patterns("uncommitted"))
+    suite_file = project / "expectations" / "synthetic_data_audit.json"
+    suite = json.loads(suite_file.read_text())
+    suite["expectations"].append({"type": UNKNOWN_TYPE, "kwargs": {}, "meta": {}})
+    suite_file.write_text(json.dumps(suite))
+    return project
 
 
 def require(condition: bool, reason: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from auditing.checkpoint import DEFAULT_GX_DIR, open_context, result_dicts, run_
 from auditing.errors import UnregisteredExpectationError
 from auditing.parameters import SUITE_PARAMETERS, AuditParameters
 from expectations.levels import DEFAULT_ALPHA, DEFAULT_GATE_ALPHA, GATE_CHECKS
+from tests.conftest import UNKNOWN_TYPE, write_project_with_unknown_type
 
 PIPELINE_SCRIPT = """
 import json, sys
@@ -146,13 +146,7 @@ def test_the_gate_level_is_split_over_the_suites_critical_checks():
 
 @pytest.fixture
 def project_with_unknown_type(tmp_path: Path) -> Path:
-    project = tmp_path / "gx"
-    shutil.copytree(DEFAULT_GX_DIR, project)
-    suite_file = project / "expectations" / "synthetic_data_audit.json"
-    suite = json.loads(suite_file.read_text())
-    suite["expectations"].append({"type": "expect_synthetic_membership_to_be_private", "kwargs": {}, "meta": {}})
-    suite_file.write_text(json.dumps(suite))
-    return project
+    return write_project_with_unknown_type(tmp_path / "gx")
 
 
 def test_gx_alone_silently_drops_an_unregistered_type(project_with_unknown_type):
@@ -164,7 +158,7 @@ def test_gx_alone_silently_drops_an_unregistered_type(project_with_unknown_type)
 
 
 def test_drop_guard_fails_loudly_naming_the_type(project_with_unknown_type, tmp_path):
-    with pytest.raises(UnregisteredExpectationError, match="expect_synthetic_membership_to_be_private"):
+    with pytest.raises(UnregisteredExpectationError, match=UNKNOWN_TYPE):
         open_context(tmp_path / "out", project_dir=project_with_unknown_type)
 
 

@@ -20,8 +20,8 @@ The asset's value (a pandas DataFrame or a table location the IO manager loads) 
 synthetic table; ``real`` and ``holdout`` are DataFrames or CSV / Parquet locations.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: Dagster reads the check's ``context`` annotation at
+# definition time and refuses it as a string.
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,8 +30,8 @@ from typing import Any
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     MetadataValue,
     asset_check,
 )
@@ -95,7 +95,7 @@ def check_metadata(report: AuditReport) -> dict[str, Any]:
     """The audit's figures as Dagster metadata: scores, risk levels, failed checks, the report's files."""
     summary = report.summary()
     metadata: dict[str, Any] = {
-        "overall_score": MetadataValue.float(summary["overall_score"]) if summary["overall_score"] is not None else None,
+        "overall_score": _score(summary["overall_score"]),
         "gate_alpha": MetadataValue.float(summary["alpha"]),
         "failed_critical": MetadataValue.json(summary["failed_critical"]),
         "failed_warning": MetadataValue.json(summary["failed_warning"]),
@@ -103,10 +103,15 @@ def check_metadata(report: AuditReport) -> dict[str, Any]:
         "audit_id": MetadataValue.text(summary["audit_id"]),
     }
     for module, score in summary["module_scores"].items():
-        metadata[f"{module}_score"] = MetadataValue.float(score) if score is not None else None
+        metadata[f"{module}_score"] = _score(score)
         metadata[f"{module}_risk"] = MetadataValue.text(summary["risk_levels"][module] or "not run")
     if summary["report_path"]:
         metadata["report"] = MetadataValue.path(summary["report_path"])
     if summary["data_docs_page"]:
         metadata["data_docs"] = MetadataValue.path(summary["data_docs_page"])
     return {key: value for key, value in metadata.items() if value is not None}
+
+
+def _score(value: float | None) -> Any:
+    """A score as float metadata; None (a module that did not run) is left out."""
+    return MetadataValue.float(value) if value is not None else None

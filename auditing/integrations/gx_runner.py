@@ -51,6 +51,8 @@ def audit_project(out_root: str | Path | None = None) -> Callable[[], FileDataCo
     """
 
     def open_run_project() -> FileDataContext:
+        if out_root is not None:
+            Path(out_root).mkdir(parents=True, exist_ok=True)
         run_dir = Path(tempfile.mkdtemp(prefix="synth-audit-", dir=out_root))
         project = run_dir / "gx"
         shutil.copytree(gx_dir(), project, ignore=shutil.ignore_patterns("uncommitted"))
@@ -80,9 +82,8 @@ def audit_checkpoint(
         batch.frame.to_parquet(batch_file, index=False)
         asset = context.data_sources.add_or_update_pandas(RUN_NAME).add_parquet_asset(RUN_NAME, path=batch_file)
         suite = context.suites.add(fixed_suite(context.suites.get(SUITE_NAME), settings))
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=RUN_NAME, data=asset.add_batch_definition_whole_dataframe(RUN_NAME), suite=suite)
-        )
+        data = asset.add_batch_definition_whole_dataframe(RUN_NAME)
+        definition = context.validation_definitions.add(gx.ValidationDefinition(name=RUN_NAME, data=data, suite=suite))
         shipped = context.checkpoints.get(CHECKPOINT_NAME)
         return context.checkpoints.add(
             gx.Checkpoint(
