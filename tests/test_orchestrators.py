@@ -7,7 +7,8 @@
     python3 -m venv /tmp/af && /tmp/af/bin/pip install -c requirements-core.lock apache-airflow==3.3.2 dist/*.whl
     /tmp/af/bin/pip install --no-deps airflow-provider-great-expectations==1.0.0
     python3 -m venv /tmp/dg && /tmp/dg/bin/pip install -c requirements-core.lock dagster==1.13.28 dist/*.whl
-    SYNTH_AUDIT_AIRFLOW_VENV=/tmp/af SYNTH_AUDIT_DAGSTER_VENV=/tmp/dg .venv/bin/python -m pytest tests/test_orchestrators.py
+    export SYNTH_AUDIT_AIRFLOW_VENV=/tmp/af SYNTH_AUDIT_DAGSTER_VENV=/tmp/dg
+    .venv/bin/python -m pytest tests/test_orchestrators.py
 
 Each way in audits a fresh real sample (what a perfect generator makes: it passes) and Adult's
 biased set with fairness (it fails), writes Data Docs, and fails when the audit expectations
