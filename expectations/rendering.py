@@ -87,7 +87,15 @@ def grouped_bar_chart(panels: Sequence[GroupedBars]) -> RenderedGraphContent:
     ``True``/``None`` of a dict into invalid JavaScript.
     """
     charts = [_bars(*panel) for panel in panels]
-    chart = charts[0] if len(charts) == 1 else alt.vconcat(*charts)
+    # Each panel its own category and offset scales: shared ones size every panel's bands for the
+    # panel with the most groups, so bars overlap and run past the axis (Adult's race, sex & race).
+    chart = (
+        charts[0]
+        if len(charts) == 1
+        else alt.vconcat(*charts).resolve_scale(x="independent", xOffset="independent")
+    )
+    # SVG rather than canvas: the marks stay in the page, readable by people with assistive tools and by tests.
+    chart = chart.properties(usermeta={"embedOptions": {"renderer": "svg"}})
     return RenderedGraphContent(content_block_type="graph", graph=chart.to_json())
 
 

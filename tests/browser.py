@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -48,6 +50,41 @@ def rendered_dom(chromium: str, page: Path) -> str:
             check=True,
         )
     return completed.stdout
+
+
+@dataclass(frozen=True)
+class OfflineLoad:
+    """What a page did with the network gone: its DOM once scripts ran, and every request it made."""
+
+    dom: str
+    requests: list[str]  # URLs the page asked for (not Chromium's own background traffic)
+
+
+def load_offline(chromium: str, page: Path, seconds: int = 20) -> OfflineLoad:
+    """Open ``page`` with every host unresolvable, let its scripts run, log its network requests.
+
+    Chromium's NetLog records each request; the page's own carry its origin as initiator (``null``
+    for a ``file://`` page), Chromium's background requests "not an origin". File reads are not
+    network requests, so what is left is exactly what the page fetched from outside its folder.
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        log = Path(scratch) / "netlog.json"
+        completed = subprocess.run(
+            [
+                chromium, *FLAGS, f"--user-data-dir={scratch}/profile", "--host-resolver-rules=MAP * ~NOTFOUND",
+                f"--log-net-log={log}", f"--virtual-time-budget={seconds * 1000}",
+                "--dump-dom", page.resolve().as_uri(),
+            ],
+            capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        netlog = json.loads(log.read_text())
+    start = netlog["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    requests = [
+        event["params"]["url"]
+        for event in netlog["events"]
+        if event["type"] == start and event.get("params", {}).get("initiator", "not an origin") != "not an origin"
+    ]
+    return OfflineLoad(completed.stdout, requests)
 
 
 def visible_text(dom: str) -> str:

@@ -65,3 +65,8 @@ def test_a_wheel_installed_outside_the_repository_runs_the_audit(tmp_path):
     assert Path(answer["project"]) == target / "auditing" / "gx_project"
     assert answer["success"] is True
     assert Path(answer["page"]).is_file() and Path(answer["page"]).is_relative_to(tmp_path / "run")
+    # The Data Docs assets travel in the wheel: the site it built serves its own copies.
+    site = Path(answer["page"]).parents[4]
+    assert (target / "expectations" / "data_docs" / "static" / "vendor" / "NOTICE.md").is_file()
+    assert (site / "static" / "vendor" / "vega" / "vega.min.js").is_file()
+    assert "https://cdn.jsdelivr.net" not in Path(answer["page"]).read_text()
