@@ -17,12 +17,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import problems
+from api import problems, static_assets
 from api.jobs import enqueue, job_store
 from api.models import AuditReport, AuditRequest, JobAccepted, JobStatus, Problem
 from api.settings import Settings
@@ -62,11 +64,31 @@ app = FastAPI(
     title="Synthetic Data Auditor",
     version="0.1.0",
     description="Audits a synthetic dataset for privacy, fairness and fidelity against its real source.",
+    # Our own /docs below serves Swagger UI from the service (FastAPI's loads it from a CDN);
+    # ReDoc is not offered rather than left to a CDN.
+    docs_url=None,
+    redoc_url=None,
 )
+app.mount(static_assets.STATIC_PATH, StaticFiles(directory=static_assets.STATIC_DIR), name="static")
 app.add_exception_handler(InputError, problems.input_error)
 app.add_exception_handler(RequestValidationError, problems.invalid_request)
 app.add_exception_handler(StarletteHTTPException, problems.http_error)
 app.add_exception_handler(Exception, problems.internal_error)
+
+
+@app.get("/docs", include_in_schema=False)
+def docs(request: Request) -> HTMLResponse:
+    """Swagger UI for the API, every file of it served by the service itself (works offline)."""
+    root = request.scope.get("root_path", "")
+    return get_swagger_ui_html(
+        openapi_url=f"{root.rstrip('/')}{app.openapi_url}",
+        title=f"{app.title} - Swagger UI",
+        swagger_js_url=static_assets.url(static_assets.SWAGGER_JS, root),
+        swagger_css_url=static_assets.url(static_assets.SWAGGER_CSS, root),
+        swagger_favicon_url=static_assets.favicon_data_uri(),
+        # Swagger UI would send the spec to validator.swagger.io for its badge.
+        swagger_ui_parameters={"validatorUrl": None},
+    )
 
 
 @app.get("/health")

@@ -60,8 +60,9 @@ class OfflineLoad:
     requests: list[str]  # URLs the page asked for (not Chromium's own background traffic)
 
 
-def load_offline(chromium: str, page: Path, seconds: int = 20) -> OfflineLoad:
-    """Open ``page`` with every host unresolvable, let its scripts run, log its network requests.
+def load_offline(chromium: str, page: Path | str, seconds: int = 20) -> OfflineLoad:
+    """Open ``page`` (a file, or a URL on 127.0.0.1) with every host name unresolvable, let its
+    scripts run, log its network requests.
 
     Chromium's NetLog records each request; the page's own carry its origin as initiator (``null``
     for a ``file://`` page), Chromium's background requests "not an origin". File reads are not
@@ -71,9 +72,10 @@ def load_offline(chromium: str, page: Path, seconds: int = 20) -> OfflineLoad:
         log = Path(scratch) / "netlog.json"
         completed = subprocess.run(
             [
-                chromium, *FLAGS, f"--user-data-dir={scratch}/profile", "--host-resolver-rules=MAP * ~NOTFOUND",
+                chromium, *FLAGS, f"--user-data-dir={scratch}/profile",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                 f"--log-net-log={log}", f"--virtual-time-budget={seconds * 1000}",
-                "--dump-dom", page.resolve().as_uri(),
+                "--dump-dom", page if isinstance(page, str) else page.resolve().as_uri(),
             ],
             capture_output=True, text=True, timeout=120, check=True,
         )  # fmt: skip

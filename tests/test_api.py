@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 
 import auditing.fetch as fetch
 from auditing.demo import demo_frames
+from tests.browser import load_offline
 
 EVENTS = Path(__file__).parent / "events"
 INPUTS, RESULTS = "audit-inputs", "audit-results"
@@ -347,3 +348,49 @@ def test_lambda_problem_answers_are_plain_problem_json(api_env, event_file):
     headers = {k.lower(): v for k, v in answer["headers"].items()}
     assert headers["content-type"] == "application/problem+json"
     assert json.loads(answer["body"])["type"].endswith("problem/bad-location")
+
+
+def test_docs_serve_swagger_ui_from_the_service_itself():
+    from api import static_assets
+    from api.main import app
+
+    client = TestClient(app)
+    page = client.get("/docs").text
+    for outside in ("cdn.jsdelivr.net", "fastapi.tiangolo.com", "validator.swagger.io", "unpkg.com"):
+        assert outside not in page
+    for asset in (static_assets.SWAGGER_JS, static_assets.SWAGGER_CSS):
+        assert f'"{static_assets.url(asset)}"' in page
+        served = client.get(static_assets.url(asset))
+        assert served.status_code == 200 and served.content == (static_assets.STATIC_DIR / asset.target).read_bytes()
+    # Below an API Gateway stage the links carry the stage.
+    staged = TestClient(app, root_path="/Prod").get("/docs").text
+    assert '"/Prod/static/swagger-ui/swagger-ui-bundle.js"' in staged and "'/Prod/openapi.json'" in staged
+    assert client.get("/redoc").status_code == 404  # not left to a CDN
+    assert client.get("/static/../main.py").status_code == 404
+
+
+def test_docs_open_offline_in_a_browser(chromium):
+    """Served over real HTTP on 127.0.0.1, every host name unresolvable: Swagger UI draws the API."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from api.main import app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        origin = f"http://127.0.0.1:{port}"
+        loaded = load_offline(chromium, f"{origin}/docs")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert loaded.requests and all(url.startswith(origin + "/") for url in loaded.requests), loaded.requests
+    assert 'class="swagger-ui' in loaded.dom and "/audits" in loaded.dom  # the operations are drawn
