@@ -6,6 +6,7 @@ The CLI, the API and pipelines that want the report (not only the GX verdict) ca
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from auditing.checkpoint import (
     validation_result_dicts,
 )
 from auditing.errors import InputError, UnknownColumn
+from auditing.headline import add_headline
 from auditing.parameters import AuditParameters
 from auditing.report import build_report
 from expectations import REAL_LABEL, SYNTHETIC_LABEL
@@ -139,7 +141,9 @@ def run_audit(
         out.mkdir(parents=True, exist_ok=True)
         progress("running the synthetic_data_audit checkpoint and building Data Docs")
         context = open_context(writable_dir=out)
-        result = run_checkpoint(context, batch.frame, parameters, checkpoint_name=checkpoint_name)
+        result = run_checkpoint(
+            context, batch.frame, parameters, run_name=run_name(batch), checkpoint_name=checkpoint_name
+        )
     finally:
         if engine == "spark":
             batch.frame.unpersist()
@@ -147,9 +151,17 @@ def run_audit(
     progress(f"checkpoint done ({time.perf_counter() - started:.1f} s)")
 
     report = build_report(batch, result_dicts(result), parameters, result.success, page.as_uri() if page else None)
+    if page is not None:
+        add_headline(page, report)
     report_path = out / "report.json"
     report_path.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
     return AuditReport.from_dict(report, report_path, page)
+
+
+def run_name(batch: AuditBatch) -> str:
+    """The GX run name: the synthetic input's name, so runs tell apart in the Data Docs index."""
+    source = str(batch.inputs["synthetic"]["source"]) if "synthetic" in batch.inputs else "synthetic"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", source).strip("._")[:80] or "synthetic"
 
 
 def evaluate_audit(

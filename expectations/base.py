@@ -26,7 +26,7 @@ from great_expectations.render.renderer.renderer import renderer
 from expectations.levels import DEFAULT_ALPHA
 from expectations.metrics.errors import AuditDataError
 from expectations.metrics.sources import split_sources
-from expectations.rendering import configuration_kwargs, sentence
+from expectations.rendering import check_state, configuration_kwargs, sentence, status_cell
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +210,13 @@ class AuditExpectation(BatchExpectation):
     def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
         names = (*cls.sentence_kwargs, *((cls.limit,) if cls.limit else ()))
         return [sentence(cls.template, cls._with_defaults(configuration_kwargs(configuration, result), names))]
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.STATUS_ICON)
+    def _diagnostic_status_icon_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        details = (getattr(result, "result", None) or {}).get("details") or {}
+        severity = str(getattr(getattr(result, "expectation_config", None), "severity", "critical")).split(".")[-1]
+        return status_cell(check_state(bool(result.success), severity.lower(), details))
 
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)

@@ -68,6 +68,48 @@ def sentence(template: str, params: dict[str, Any], styling: dict | None = None)
     )
 
 
+#: A check's state as the Status column shows it: (Font Awesome icon, Bootstrap colour).
+STATUS_LOOK = {
+    "passed": ("fa-check-circle", "text-success"),
+    "failed": ("fa-times", "text-danger"),
+    "failed (warning)": ("fa-exclamation-circle", "text-warning"),
+    "not measured": ("fa-minus-circle", "text-secondary"),
+}
+
+
+def check_state(success: bool, severity: str, details: dict[str, Any]) -> str:
+    """What a check's result means for a reader: passed, failed, failed (warning) or not measured.
+
+    A check with nothing to judge (no holdout, no protected attributes) reports success to GX so
+    it cannot fail the gate, but it is no pass, and a metric that could not run is no verdict.
+    """
+    if details.get("not_measured") or ("error" in details and success):
+        return "not measured"
+    if success:
+        return "passed"
+    return "failed" if severity == "critical" else "failed (warning)"
+
+
+def status_cell(state: str) -> RenderedStringTemplateContent:
+    """The Status cell: the icon and, so it reads without the icon font or colour, the state in words."""
+    icon, colour = STATUS_LOOK[state]
+    return RenderedStringTemplateContent(
+        content_block_type="string_template",
+        string_template={
+            "template": "$icon $state",
+            "params": {"icon": "", "state": state},
+            "styling": {
+                "params": {
+                    "icon": {"tag": "i", "classes": ["fas", icon, colour]},
+                    "state": {"classes": [colour, "small"]},
+                }
+            },
+        },
+        # GX's "show failed only" switch hides rows whose status parent carries this class.
+        styling={"parent": {"classes": ["hide-succeeded-validation-target-child"]}} if "failed" not in state else None,
+    )
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> RenderedTableContent:
     """A plain table of figures (strings, or numbers formatted by ``show``)."""
     return RenderedTableContent(

@@ -17,25 +17,27 @@ import pandas as pd
 import pytest
 
 import expectations  # noqa: F401  (registers the audit expectations)
-from auditing.demo import DEMO_FAIRNESS
+from auditing.demo import DEMO_FAIRNESS, write_demo_data
 from auditing.engine import run_audit
 from auditing.parameters import AuditParameters
 from expectations.data_docs.assets import ASSETS, STATIC_DIR
-from expectations.rendering import grouped_bar_chart
-from tests.browser import load_offline
+from expectations.rendering import STATUS_LOOK, check_state, grouped_bar_chart
+from tests.browser import load_offline, visible_text
 
 GX_TEMPLATES = Path(gx.__file__).parent / "render" / "view" / "templates"
 _MARKS = re.compile(r'<svg[^>]*class="marks"')
 
 
 @pytest.fixture(scope="module")
-def poor_audit(demo, tmp_path_factory):
-    """The demo's poor set with fairness on: every module fails, with charts in each."""
+def poor_audit(tmp_path_factory):
+    """The demo's poor set (as files, so inputs have names) with fairness on: every module fails."""
+    out = tmp_path_factory.mktemp("offline")
+    files = write_demo_data(out / "data", seed=0)
     return run_audit(
-        demo["real"],
-        demo["poor"],
-        demo["holdout"],
-        out_dir=tmp_path_factory.mktemp("offline"),
+        files["real"],
+        files["poor"],
+        files["holdout"],
+        out_dir=out / "audit",
         parameters=AuditParameters(**DEMO_FAIRNESS),
     )
 
@@ -60,6 +62,32 @@ def test_every_page_of_the_site_opens_offline_with_its_charts_drawn(poor_audit, 
         assert _MARKS.search(drawn[:2000]), f"chart {target} has no drawn marks"
     assert len(_MARKS.findall(validation.dom)) == len(targets)
     assert validation.dom.count('class="mark-rect role-mark') >= len(targets)  # bars, not empty frames
+
+
+def test_the_page_opens_with_the_answer_and_says_each_checks_state(poor_audit, chromium):
+    report = poor_audit.to_dict()
+    text = visible_text(load_offline(chromium, poor_audit.data_docs_page).dom)
+    start = text.index("Audit FAIL failed: exact_copy_rate_to_be_below")
+    head = text[start : text.index("Overview", start)]  # the headline: before GX's own overview section
+    assert text.index("Table-Level Expectations") < start  # only the sidebar's contents come first
+    assert f"Overall score {report['overall_score']:.3f}" in head
+    for name, module in report["modules"].items():
+        low, high = module["interval"]
+        assert f"{name} {module['score']:.3f} [{low:.3f}, {high:.3f}] {module['risk_level']}" in head
+    for role, item in report["inputs"].items():
+        assert f"{role} {item['source']} {item['format']} {item['rows']:,} {item['columns']:,} {item['sha256']}" in head
+    # (visible_text joins text nodes with a space: the id is a <code> element.)
+    assert f"Audit id {report['audit_id']} , seed {report['seed']};" in head
+    # Each check's state in words in the Status column, as many of each as the report has.
+    checks = [c for m in report["modules"].values() for c in m["expectations"]]
+    states = [check_state(c["success"], c["severity"], c["details"]) for c in checks]
+    assert {"failed", "failed (warning)", "not measured"} <= set(states)
+    counted = ", ".join(f"{states.count(s)} {s}" for s in STATUS_LOOK if s in states)
+    assert f"{len(checks)} checks: {counted}." in head
+    status = re.compile(r'<i class="fas [\w-]+ [\w-]+"[^>]*></i>\s*<span[^>]*>([^<]+)</span>')
+    assert status.findall(poor_audit.data_docs_page.read_text()) == states
+    # Runs tell apart in the index by the synthetic input's name.
+    assert f"/{report['inputs']['synthetic']['source']}/" in poor_audit.data_docs_page.as_posix()
 
 
 def test_the_request_log_catches_a_page_that_reaches_outside(poor_audit, chromium, tmp_path):
