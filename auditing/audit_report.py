@@ -158,8 +158,8 @@ class Finding:
 class AuditReport:
     """One audit's result; ``to_dict()`` / ``to_json()`` are the report JSON (``report.schema.json``).
 
-    ``report_path`` and ``data_docs_page`` are the files the audit wrote, or None for an audit
-    run in memory (no output folder).
+    ``report_path``, ``data_docs_page`` and ``report_html`` are the files the audit wrote, or
+    None for an audit run in memory (no output folder).
     """
 
     audit_id: str
@@ -176,11 +176,17 @@ class AuditReport:
     data_docs_url: str | None
     report_path: Path | None = None
     data_docs_page: Path | None = None
+    #: The validation page as one self-contained file (``report.html``).
+    report_html: Path | None = None
     _report: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_dict(
-        cls, report: Mapping[str, Any], report_path: Path | None = None, data_docs_page: Path | None = None
+        cls,
+        report: Mapping[str, Any],
+        report_path: Path | None = None,
+        data_docs_page: Path | None = None,
+        report_html: Path | None = None,
     ) -> AuditReport:
         # Through JSON, so the typed view holds what report.json holds (lists, not tuples).
         report = json.loads(json.dumps(report, allow_nan=False))
@@ -199,6 +205,7 @@ class AuditReport:
             data_docs_url=report["data_docs_url"],
             report_path=report_path,
             data_docs_page=data_docs_page,
+            report_html=report_html,
             _report=_frozen(report),
         )
 
@@ -249,6 +256,7 @@ class AuditReport:
             "sample_sizes": dict(self.sample_sizes),
             "report_path": str(self.report_path) if self.report_path else None,
             "data_docs_page": str(self.data_docs_page) if self.data_docs_page else None,
+            "report_html": str(self.report_html) if self.report_html else None,
         }
 
     def to_dict(self) -> dict[str, Any]:

@@ -233,6 +233,7 @@ def _run_audit_command(args: argparse.Namespace, parameters, progress) -> int:
     print(f"report: {outcome.report_path}", file=sys.stderr)
     if outcome.data_docs_page:
         print(f"Data Docs: {outcome.data_docs_page}", file=sys.stderr)
+        print(f"one-file report: {outcome.report_html}", file=sys.stderr)
     return EXIT_PASS if outcome.passed else EXIT_FAIL
 
 

@@ -31,6 +31,7 @@ from auditing.errors import InputError, UnknownColumn
 from auditing.headline import add_headline
 from auditing.parameters import AuditParameters
 from auditing.report import build_report
+from auditing.single_file import write_single_file
 from expectations import REAL_LABEL, SYNTHETIC_LABEL
 from expectations.metrics.errors import AuditDataError, MissingColumnError
 from expectations.metrics.fairness import check_fairness_inputs
@@ -100,9 +101,10 @@ def run_audit(
 ) -> AuditReport:
     """Audit ``synthetic`` against ``real`` (and ``holdout``); the result as an ``AuditReport``.
 
-    With ``out_dir``, it receives ``report.json``, the GX validation results (``validations/``)
-    and the Data Docs site (``data_docs/``); without, the audit runs in memory and leaves no
-    files (no Data Docs). ``progress`` is called with a line before each slow step.
+    With ``out_dir``, it receives ``report.json``, the GX validation results (``validations/``),
+    the Data Docs site (``data_docs/``) and ``report.html`` (the validation page as one file);
+    without, the audit runs in memory and leaves no files (no Data Docs). ``progress`` is called
+    with a line before each slow step.
     ``engine="spark"`` builds the batch as a Spark DataFrame (inputs: Spark DataFrames or local
     files read by the active Spark session) and runs the Spark checkpoint.
     Raises ``InputError`` for bad inputs and ``UnregisteredExpectationError`` for a broken suite.
@@ -151,11 +153,13 @@ def run_audit(
     progress(f"checkpoint done ({time.perf_counter() - started:.1f} s)")
 
     report = build_report(batch, result_dicts(result), parameters, result.success, page.as_uri() if page else None)
+    single = None
     if page is not None:
         add_headline(page, report)
+        single = write_single_file(page, out / "report.html")
     report_path = out / "report.json"
     report_path.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
-    return AuditReport.from_dict(report, report_path, page)
+    return AuditReport.from_dict(report, report_path, page, single)
 
 
 def run_name(batch: AuditBatch) -> str:

@@ -193,3 +193,19 @@ def test_grouped_bars_stay_in_their_bands_for_2_7_and_30_groups(chromium, tmp_pa
         bars = sorted(panel["bars"])
         assert all(left - 0.5 <= a and b <= right + 0.5 for a, b in bars), "a bar runs past its axis"
         assert all(b1 <= a2 + 0.5 for (_, b1), (a2, _) in zip(bars, bars[1:], strict=False)), "bars overlap"
+
+
+def test_the_one_file_report_opens_alone_offline(poor_audit, chromium, tmp_path):
+    """report.html carries everything inline: copied alone elsewhere it still draws and says the answer."""
+    alone = tmp_path / "attached.html"
+    alone.write_bytes(poor_audit.report_html.read_bytes())
+    html = alone.read_text()
+    markup = re.sub(r"<script>.*?</script>", "", html, flags=re.DOTALL)  # the page, not the libraries' code
+    assert not re.search(r'<(?:script|link|img)[^>]*(?:src|href)="(?!data:)[^"]+"', markup)  # nothing to fetch
+    loaded = load_offline(chromium, alone)
+    assert loaded.requests == []
+    targets = _chart_targets(html)
+    assert len(targets) >= 4 and len(_MARKS.findall(loaded.dom)) == len(targets)
+    text = visible_text(loaded.dom)
+    assert "Audit FAIL failed: exact_copy_rate_to_be_below" in text and poor_audit.audit_id in text
+    assert "not measured" in text and "failed (warning)" in text
