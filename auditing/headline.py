@@ -43,16 +43,20 @@ def _verdict(report: dict[str, Any]) -> str:
     )
 
 
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """A Bootstrap table; the cells are HTML already (escaped by the caller), the first of a row a heading."""
+    head = "".join(f"<th>{escape(name)}</th>" for name in header)
+    body = "".join(f"<tr><th>{row[0]}</th>" + "".join(f"<td>{cell}</td>" for cell in row[1:]) + "</tr>" for row in rows)
+    return f'<table class="table table-sm table-bordered"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def _modules(report: dict[str, Any]) -> str:
-    rows = "".join(
-        f"<tr><th>{escape(name)}</th><td>{_score(module['score'], module['interval'])}</td>"
-        f"<td>{escape(str(module['risk_level'] or 'not run'))}</td><td>{escape(module['message'])}</td></tr>"
-        for name, module in report["modules"].items()
-    )
-    return (
-        '<table class="table table-sm table-bordered"><thead><tr><th>Module</th><th>Score [95% interval]</th>'
-        f"<th>Risk</th><th>Finding</th></tr></thead><tbody>{rows}</tbody></table>"
-    )
+    def row(name: str, module: dict[str, Any]) -> tuple[str, ...]:
+        risk = escape(str(module["risk_level"] or "not run"))
+        return escape(name), _score(module["score"], module["interval"]), risk, escape(module["message"])
+
+    rows = [row(name, module) for name, module in report["modules"].items()]
+    return _table(("Module", "Score [95% interval]", "Risk", "Finding"), rows)
 
 
 def _counts(report: dict[str, Any]) -> str:
@@ -69,27 +73,26 @@ def _counts(report: dict[str, Any]) -> str:
 
 
 def _inputs(report: dict[str, Any]) -> str:
-    rows = "".join(
-        f"<tr><th>{escape(role)}</th><td>{escape(str(item['source']))}</td><td>{escape(str(item['format']))}</td>"
-        f"<td>{item['rows']:,}</td><td>{item['columns']:,}</td><td><code>{escape(item['sha256'])}</code></td></tr>"
+    rows = [
+        (
+            escape(role),
+            escape(str(item["source"])),
+            escape(str(item["format"])),
+            f"{item['rows']:,}",
+            f"{item['columns']:,}",
+            f"<code>{escape(item['sha256'])}</code>",
+        )
         for role, item in report["inputs"].items()
-    )
-    return (
-        '<table class="table table-sm table-bordered"><thead><tr><th>Input</th><th>Source</th><th>Format</th>'
-        f"<th>Rows</th><th>Columns</th><th>sha256</th></tr></thead><tbody>{rows}</tbody></table>"
-    )
+    ]
+    return _table(("Input", "Source", "Format", "Rows", "Columns", "sha256"), rows)
 
 
 def _settings(report: dict[str, Any]) -> str:
-    parameters = "".join(
-        f"<tr><th>{escape(name)}</th><td><code>{escape(str(value))}</code></td></tr>"
-        for name, value in report["parameters"].items()
-    )
+    rows = [(escape(name), f"<code>{escape(str(value))}</code>") for name, value in report["parameters"].items()]
     versions = ", ".join(f"{escape(name)} {escape(str(version))}" for name, version in report["versions"].items())
     return (
         f"<p>Audit id <code>{escape(report['audit_id'])}</code>, seed {report['seed']}; {versions}.</p>"
-        '<details><summary>Parameters</summary><table class="table table-sm table-bordered">'
-        f"<tbody>{parameters}</tbody></table></details>"
+        f"<details><summary>Parameters</summary>{_table(('Parameter', 'Value'), rows)}</details>"
     )
 
 
