@@ -30,8 +30,10 @@ class Published:
 
 
 def _site_files(outcome: AuditReport) -> tuple[Path, list[Path]]:
+    """The Data Docs site and the one-file ``report.html``, below the audit's output folder."""
     out = outcome.report_path.parent
-    return out, sorted(p for p in (out / "data_docs").rglob("*") if p.is_file())
+    single = [outcome.report_html] if outcome.report_html else []
+    return out, sorted([*(p for p in (out / "data_docs").rglob("*") if p.is_file()), *single])
 
 
 def _page_key(outcome: AuditReport) -> str:
@@ -41,7 +43,7 @@ def _page_key(outcome: AuditReport) -> str:
 
 
 def publish_to_s3(outcome: AuditReport, client: Any, bucket: str, prefix: str) -> Published:
-    """Upload the Data Docs site and report under ``prefix/<audit id>/`` (server-side encrypted)."""
+    """Upload the Data Docs site, ``report.html`` and the report under ``prefix/<audit id>/`` (SSE-encrypted)."""
     out, files = _site_files(outcome)
     folder = f"{prefix.strip('/')}/{outcome.audit_id}".lstrip("/")
     page_key = _page_key(outcome)
@@ -73,7 +75,7 @@ def presigned_link(client: Any, bucket: str, key: str, seconds: int = LINK_SECON
 
 
 def publish_locally(outcome: AuditReport, results_dir: Path) -> Published:
-    """Copy the Data Docs site and report to ``results_dir/<audit id>/`` (local mode)."""
+    """Copy the Data Docs site, ``report.html`` and the report to ``results_dir/<audit id>/`` (local mode)."""
     out, files = _site_files(outcome)
     folder = results_dir / outcome.audit_id
     if folder.exists():

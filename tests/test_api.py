@@ -111,6 +111,8 @@ def test_lambda_handler_audits_s3_inputs_and_links_data_docs(api_env, event_file
     stored_report = json.loads(stored["Body"].read())
     assert stored_report["overall_score"] == report["overall_score"]
     assert stored_report["data_docs_url"].startswith(f"s3://{RESULTS}/audits/")  # never a link that expires
+    single = api_env.s3.client.get_object(Bucket=RESULTS, Key=f"audits/{report['audit_id']}/report.html")
+    assert single["ContentType"] == "text/html" and b"synthetic-audit-headline" in single["Body"].read()
     assert list(api_env.work.iterdir()) == []  # the request's temp folder is gone
 
 
@@ -327,6 +329,7 @@ def test_local_mode_reads_the_data_folder_and_serves_the_pages(tmp_path, monkeyp
     page = client.get(report["data_docs_url"])
     assert page.status_code == 200 and "Fidelity, column shapes" in page.text
     assert (results / report["audit_id"] / "report.json").is_file()
+    assert (results / report["audit_id"] / "report.html").is_file()
     for escape in ("../data/real.csv", "..%2Fdata%2Freal.csv"):
         assert client.get(f"/results/{escape}").status_code == 404
     outside = client.post("/audit", json={"synthetic_data_url": "../results", "real_data_url": "real.csv"})
