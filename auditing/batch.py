@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from auditing.errors import InputError
-from auditing.io import LoadedTable, read_table
+from auditing.io import LoadedTable, check_column_names, read_table
 from expectations import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL
 from expectations.metrics.distributions import column_kind
 from expectations.metrics.errors import names_list
@@ -87,6 +87,7 @@ def _load(value: TableInput, role: str) -> LoadedTable:
             raise InputError(f"the {role} DataFrame has no columns")
         if len(value) == 0:
             raise InputError(f"the {role} DataFrame has no rows")
+        check_column_names(list(value.columns), f"the {role} DataFrame")
         return LoadedTable(value, _frame_fingerprint(value), "dataframe", "DataFrame")
     return read_table(value, role)
 

@@ -148,6 +148,7 @@ def _add_fairness_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="synth-audit", description="Audit a synthetic dataset for privacy, fairness and fidelity.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     audit = commands.add_parser("audit", help="audit synthetic data against the real data it was made from")
     audit.add_argument("--real", required=True, help="real training data (CSV, CSV.gz or Parquet)")
@@ -174,6 +175,40 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="print both raw reports as JSON")
     _add_threshold_options(demo)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("synthetic-data-auditor")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def vet_arguments(args: argparse.Namespace) -> None:
+    """Check the files and the output folder named on the command line before the engine loads.
+
+    Raises ``InputError`` naming the option and the problem (missing, not a file, empty, not
+    CSV or Parquet; an output folder that is a file). Spark reads folders too, so with
+    ``--engine spark`` an input need only exist.
+    """
+    from auditing.errors import InputError
+    from auditing.io import file_label, sniff_format
+
+    for option in ("real", "synthetic", "holdout"):
+        value = getattr(args, option, None)
+        if value is None:
+            continue
+        label = file_label(option, value)
+        if getattr(args, "engine", "pandas") == "spark":
+            if not Path(value).exists():
+                raise InputError(f"{label} does not exist")
+        else:
+            sniff_format(Path(value), label)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out '{args.out}' is a file, not a folder: name a folder for the report and Data Docs")
 
 
 def _parameters(args: argparse.Namespace):
@@ -272,9 +307,16 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # --help (0) or a usage error (2), as a return code for callers of main()
         return int(stop.code or 0)
+    from auditing.errors import InputError
+
+    try:
+        vet_arguments(args)  # before the engine loads, so a wrong path answers at once
+    except InputError as error:
+        print(f"synth-audit: error: {error}", file=sys.stderr)
+        return EXIT_INPUT
     progress = _progress(time.perf_counter())
     progress("loading the audit engine (Great Expectations)")
-    from auditing.errors import InputError, UnregisteredExpectationError
+    from auditing.errors import UnregisteredExpectationError
 
     try:
         parameters = _parameters(args)

@@ -41,12 +41,76 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_csv(path: Path, compressed: bool) -> pa.Table:
-    options = pa_csv.ConvertOptions(strings_can_be_null=True)
-    if compressed:
-        with gzip.open(path, "rb") as handle:
-            return pa_csv.read_csv(handle, convert_options=options)
-    return pa_csv.read_csv(path, convert_options=options)
+#: Separators other than the comma, recognised from the header line, by the name the report gives.
+SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+#: Tried in order when a file is not valid UTF-8: Windows' Western encoding, then Latin-1 (which
+#: decodes any byte, so the last resort).
+FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+
+
+def _header_line(path: Path, compressed: bool) -> bytes:
+    with gzip.open(path, "rb") if compressed else path.open("rb") as handle:
+        return handle.readline(1 << 20)
+
+
+def _separator(header: bytes) -> str:
+    """The field separator: the comma, unless the header has none and another separator instead."""
+    if b"," in header:
+        return ","
+    counts = {sep: header.count(sep.encode()) for sep in SEPARATORS}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
+def _read_csv(path: Path, compressed: bool) -> tuple[pa.Table, str]:
+    """The CSV as a table, and its format as the report names it (the separator, the encoding if not UTF-8).
+
+    pyarrow reads bytes that are not UTF-8 as binary columns, silently; such a file is read again
+    in the first fallback encoding that decodes it.
+    """
+    separator = _separator(_header_line(path, compressed))
+    convert = pa_csv.ConvertOptions(strings_can_be_null=True)
+
+    def read(encoding: str = "utf8") -> pa.Table:
+        source = gzip.open(path, "rb") if compressed else path
+        return pa_csv.read_csv(
+            source,
+            read_options=pa_csv.ReadOptions(encoding=encoding),
+            parse_options=pa_csv.ParseOptions(delimiter=separator),
+            convert_options=convert,
+        )
+
+    table, encoding = read(), None
+    if any(pa.types.is_binary(field.type) for field in table.schema):
+        for encoding in FALLBACK_ENCODINGS:
+            try:
+                table = read(encoding)
+                break
+            except (pa.ArrowInvalid, UnicodeDecodeError):
+                continue
+    notes = [f"{SEPARATORS[separator]}-separated"] if separator != "," else []
+    notes += [f"{encoding}, not UTF-8"] if encoding else []
+    file_format = "csv.gz" if compressed else "csv"
+    return table, f"{file_format} ({', '.join(notes)})" if notes else file_format
+
+
+def check_column_names(names: list[str], label: str) -> None:
+    """Refuse empty or repeated column names, naming them (a table cannot be audited column by column)."""
+    blank = [i + 1 for i, name in enumerate(names) if not str(name).strip()]
+    if blank:
+        raise UnreadableInput(f"{label} has columns without a name (column {', '.join(map(str, blank))})")
+    seen: dict[str, int] = {}
+    for name in map(str, names):
+        seen[name] = seen.get(name, 0) + 1
+    repeated = [name for name, count in seen.items() if count > 1]
+    if repeated:
+        shown = ", ".join(f"'{name}' ({seen[name]} times)" for name in repeated)
+        raise UnreadableInput(f"{label} has repeated column names: {shown}; each column needs a name of its own")
+
+
+def file_label(role: str, name: str | Path) -> str:
+    """How messages name an input file: ``real data file 'train.csv'``."""
+    return f"{role} data file '{name}'"
 
 
 def sniff_format(file: Path, label: str) -> bytes:
@@ -88,7 +152,7 @@ def read_table(
     ``max_columns`` (a Parquet file's are checked from its footer before reading).
     """
     file = Path(path)
-    label = f"{role} data file '{display or path}'"
+    label = file_label(role, display or path)
     head = sniff_format(file, label)
     try:
         if head == PARQUET_MAGIC:
@@ -96,8 +160,7 @@ def read_table(
             _check_caps(label, footer.num_rows, footer.num_columns, max_rows, max_columns)
             table, file_format = pq.read_table(file), "parquet"
         else:
-            compressed = head[:2] == GZIP_MAGIC
-            table, file_format = _read_csv(file, compressed), "csv.gz" if compressed else "csv"
+            table, file_format = _read_csv(file, head[:2] == GZIP_MAGIC)
     except (pa.ArrowException, OSError, EOFError, gzip.BadGzipFile) as error:
         counts = _FIELD_COUNT.search(str(error))
         detail = (
@@ -108,6 +171,7 @@ def read_table(
         raise UnreadableInput(f"{label} could not be read: {detail}") from None
     if table.num_columns == 0:
         raise UnreadableInput(f"{label} has no columns")
+    check_column_names(table.column_names, label)
     if table.num_rows == 0:
         raise UnreadableInput(f"{label} has a header but no rows")
     _check_caps(label, table.num_rows, table.num_columns, max_rows, max_columns)

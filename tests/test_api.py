@@ -264,6 +264,8 @@ def test_bad_files_get_the_right_problem_and_leave_no_temp_folder(api_env, monke
         (_put(s3, "bad/truncated.csv.gz", gzip.compress(csv)[:1_000]), 422, "unreadable-file", "could not be read"),
         (_put(s3, "bad/ragged.csv", b"a,b\n1,2\n3,4,5\n"), 422, "unreadable-file", "a row has 3 fields"),
         (_put(s3, "bad/book.xlsx", b"PK\x03\x04" + bytes(200)), 422, "unreadable-file", "a ZIP archive"),
+        (_put(s3, "bad/repeated.csv", b"a,b,a\n1,2,3\n"), 422, "unreadable-file", "repeated column names: 'a'"),
+        (_put(s3, "bad/unnamed.csv", b"a,,c\n1,2,3\n"), 422, "unreadable-file", "columns without a name"),
         (_put(s3, "bad/missing-target.csv", csv.replace(b"outcome", b"result")), 422, "unknown-column", "'outcome'"),
         (f"s3://{INPUTS}/bad/absent.csv", 422, "input-unavailable", "does not exist"),
     ]

@@ -196,3 +196,64 @@ def test_a_reader_that_stops_early_does_not_change_the_exit_code(demo_files, tmp
     errors = process.stderr.read()
     process.wait(timeout=300)
     assert process.returncode == 0 and "BrokenPipe" not in errors and "Traceback" not in errors
+
+
+def test_a_wrong_path_is_answered_before_the_engine_loads(tmp_path):
+    """Files and the output folder are vetted first: no Great Expectations import for a typo."""
+    script = (
+        "import sys\nfrom auditing.cli import main\n"
+        f"code = main(['audit', '--real', {str(tmp_path / 'absent.csv')!r}, '--synthetic', {str(tmp_path)!r}])\n"
+        "print(code, 'great_expectations' in sys.modules)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert completed.stdout.split() == ["2", "False"]
+    assert f"real data file '{tmp_path / 'absent.csv'}' does not exist" in completed.stderr
+
+
+def test_an_output_folder_that_is_a_file_exits_2_naming_it(capsys, demo_files, tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    err = _input_error(capsys, *audit_argv(demo_files["real"], demo_files["good"], taken))
+    assert f"--out '{taken}' is a file, not a folder" in err
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"synth-audit {version('synthetic-data-auditor')}"
+
+
+def test_repeated_or_blank_column_names_exit_2_naming_them(capsys, demo_files, tmp_path):
+    real = pd.read_csv(demo_files["real"])
+    repeated, blank = tmp_path / "repeated.csv", tmp_path / "blank.csv"
+    header = ",".join([*real.columns, real.columns[0]])
+    repeated.write_text(header + "\n" + "\n".join(",".join([*map(str, r), str(r[0])]) for r in real.head(50).values))
+    blank.write_text(",".join([*real.columns[:-1], " "]) + "\n" + real.head(50).to_csv(index=False, header=False))
+    err = _input_error(capsys, *audit_argv(demo_files["real"], repeated, tmp_path / "o"))
+    assert f"synthetic data file '{repeated}' has repeated column names: '{real.columns[0]}' (2 times)" in err
+    err = _input_error(capsys, *audit_argv(blank, demo_files["good"], tmp_path / "o"))
+    assert f"real data file '{blank}' has columns without a name (column {len(real.columns)})" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("variant", "fmt"),
+    [("semicolon", "csv (semicolon-separated)"), ("tab", "csv (tab-separated)"), ("cp1252", "csv (cp1252, not UTF-8)")],
+)
+def test_separators_and_encodings_are_recognised_and_named(demo_files, tmp_path, variant, fmt):
+    """A file with another separator or not in UTF-8 reads as the same table, and the report says how it was read."""
+    real = pd.read_csv(demo_files["real"])
+    # A category with non-ASCII letters on both sides, so a misread encoding would make it a new category.
+    accented = real.assign(region=real["region"].where(real["region"] != real["region"].iloc[0], "Île-de-Zoë"))
+    accented.to_csv(tmp_path / "real.csv", index=False)
+    synthetic = tmp_path / f"synthetic-{variant}.csv"
+    options = {"semicolon": {"sep": ";"}, "tab": {"sep": "\t"}, "cp1252": {"encoding": "cp1252"}}[variant]
+    accented.sample(frac=0.5, random_state=1).to_csv(synthetic, index=False, **options)
+    argv = audit_argv(tmp_path / "real.csv", synthetic, tmp_path / "out", "--json", "--bootstrap", "0")
+    completed = subprocess.run([*CLI, *argv], capture_output=True, text=True, timeout=300)
+    assert completed.returncode in (0, 1), completed.stderr
+    report = json.loads(completed.stdout)
+    assert report["inputs"]["synthetic"]["format"] == fmt and report["inputs"]["real"]["format"] == "csv"
+    assert report["inputs"]["synthetic"]["columns"] == len(real.columns)
+    assert not [f for f in report["findings"] if "region" in f["columns"]]  # no new categories, no unread values
