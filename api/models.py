@@ -57,6 +57,17 @@ class AuditRequest(BaseModel):
         max_length=500,
         description="Columns one party holds in the linkability attack (the other the rest); empty: the first half.",
     )
+    columns: list[str] = Field(
+        default_factory=list, max_length=500, description="Columns to audit, and no others; empty: every shared one."
+    )
+    ignore_columns: list[str] = Field(
+        default_factory=list, max_length=500, description="Columns to leave out of every audit."
+    )
+    keep_columns: list[str] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Columns to audit although each real row has its own value (identifiers are left out by default).",
+    )
     target_column: str | None = Field(None, min_length=1, max_length=256, description="Outcome column.")
     positive_label: str | int | float | bool | None = Field(None, description="The target's positive value.")
     min_group_size: int = Field(30, ge=1, le=1_000_000)
@@ -78,6 +89,9 @@ class AuditRequest(BaseModel):
         chosen: dict[str, Any] = {
             "privacy_secret_columns": tuple(self.secret_columns),
             "privacy_link_columns": tuple(self.link_columns),
+            "columns": tuple(self.columns),
+            "ignore_columns": tuple(self.ignore_columns),
+            "keep_columns": tuple(self.keep_columns),
             "fairness_protected_attributes": tuple(self.protected_attributes),
             "fairness_target": self.target_column,
             "fairness_positive_label": self.positive_label,

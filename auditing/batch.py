@@ -15,7 +15,7 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 
-from auditing.errors import InputError
+from auditing.errors import InputError, UnknownColumn
 from auditing.io import LoadedTable, check_column_names, read_table
 from expectations import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL
 from expectations.metrics.distributions import column_kind
@@ -70,6 +70,77 @@ def alignment_findings(real_columns: list[str], synthetic_columns: set[str]) -> 
         message = f"not in the real data, so not audited: {names_list(only_syn)}"
         findings.append(Finding("data", "column_only_in_synthetic", message, tuple(only_syn)))
     return findings
+
+
+#: Below this many real rows a column unique per row is not taken for an identifier (small
+#: samples of real measurements are often all distinct).
+ID_MIN_ROWS = 50
+
+
+#: A whole-number column unique per row is a row number when its values span at most this many
+#: times the row count (a numbering, perhaps of a larger table the rows were drawn from).
+ID_SPAN = 2
+
+
+def is_identifier(real: pd.Series) -> bool:
+    """A column with a different value in every real row that is text or a row number: a key, not a property.
+
+    Such a column gives every row a value no other row has, so no synthetic row can equal a real
+    one on it and the exact-copy check sees nothing. Numbers unique per row that are not a
+    numbering (fractional, or whole but spread wider than ``ID_SPAN`` times the rows: an amount
+    in cents, a weight) are measurements and stay in the audit.
+    """
+    n = len(real)
+    if n < ID_MIN_ROWS or real.isna().any() or real.nunique() != n:
+        return False
+    if pd.api.types.is_bool_dtype(real.dtype) or pd.api.types.is_datetime64_any_dtype(real.dtype):
+        return False
+    if pd.api.types.is_numeric_dtype(real.dtype):
+        values = real.astype("float64")
+        return bool((values % 1 == 0).all() and values.max() - values.min() + 1 <= ID_SPAN * n)
+    return True
+
+
+def choose_columns(
+    shared: list[str],
+    real_frame: pd.DataFrame,
+    columns: tuple[str, ...] = (),
+    ignore_columns: tuple[str, ...] = (),
+    keep_columns: tuple[str, ...] = (),
+) -> tuple[list[str], list[Finding]]:
+    """The audit columns, and findings for those left out: asked to, or identifiers.
+
+    ``columns`` (if any) are the only ones audited; ``ignore_columns`` are left out;
+    identifier columns (``is_identifier``) are left out unless named in ``keep_columns`` or
+    ``columns``. Raises ``UnknownColumn`` for a name that is no real column, ``InputError``
+    for a chosen column the synthetic data lacks or when no column is left.
+    """
+    real_names = [str(c) for c in real_frame.columns]
+    for option, names in (("columns", columns), ("ignore_columns", ignore_columns), ("keep_columns", keep_columns)):
+        unknown = [name for name in names if name not in real_names]
+        if unknown:
+            raise UnknownColumn(f"{option} names {names_list(unknown)}, not a column of the real data")
+    missing = [name for name in columns if name not in shared]
+    if missing:
+        raise InputError(f"columns names {names_list(missing)}, which the synthetic data does not have")
+    chosen = [c for c in shared if c in columns] if columns else list(shared)
+    findings = []
+    ignored = [c for c in chosen if c in ignore_columns]
+    if ignored:
+        findings.append(Finding("data", "column_ignored", f"left out as asked: {names_list(ignored)}", tuple(ignored)))
+    chosen = [c for c in chosen if c not in ignore_columns]
+    keys = [c for c in chosen if c not in keep_columns and c not in columns and is_identifier(real_frame[c])]
+    if keys:
+        message = (
+            "a different value in every real row (an identifier, which would hide copied rows from the "
+            f"exact-copy check), so left out of every audit: {names_list(keys)}; "
+            "keep_columns (--keep-columns) audits it"
+        )
+        findings.append(Finding("data", "identifier_column", message, tuple(keys)))
+    chosen = [c for c in chosen if c not in keys]
+    if not chosen:
+        raise InputError("no column is left to audit once the left-out columns are removed")
+    return chosen, findings
 
 
 def _frame_fingerprint(frame: pd.DataFrame) -> str:
@@ -167,6 +238,9 @@ def build_audit_batch(
     holdout: TableInput | None = None,
     *,
     source_column: str = SOURCE_COLUMN,
+    columns: tuple[str, ...] = (),
+    ignore_columns: tuple[str, ...] = (),
+    keep_columns: tuple[str, ...] = (),
 ) -> AuditBatch:
     """Stack real, holdout and synthetic rows into the one frame the checkpoint validates.
 
@@ -175,6 +249,8 @@ def build_audit_batch(
     real, synthetic, holdout : DataFrames or paths of local CSV / Parquet files.
     source_column : name of the added column holding each row's source label
         (``real``, ``holdout``, ``synthetic``); it must not already be an input column.
+    columns, ignore_columns, keep_columns : which shared columns are audited (``choose_columns``;
+        by default all but identifiers).
 
     Returns
     -------
@@ -191,6 +267,7 @@ def build_audit_batch(
         if source_column in table.frame.columns:
             raise InputError(f"the {role} data already has a column '{source_column}', the audit's source column")
 
+    columns_asked = columns
     real_frame, syn_frame = tables["real"].frame, tables["synthetic"].frame
     real_columns = [str(c) for c in real_frame.columns]
     syn_columns = {str(c) for c in syn_frame.columns}
@@ -201,6 +278,8 @@ def build_audit_batch(
             f"synthetic: {names_list(sorted(syn_columns))})"
         )
     findings = alignment_findings(real_columns, syn_columns)
+    columns, left_out = choose_columns(columns, real_frame, columns_asked, ignore_columns, keep_columns)
+    findings.extend(left_out)
     if "holdout" in tables:
         lacking = [c for c in columns if c not in tables["holdout"].frame.columns]
         if lacking:

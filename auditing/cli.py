@@ -165,6 +165,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="pandas (default), or spark: read the files with Spark and run the checkpoint on a local Spark "
         "session (needs the spark extra and Java)",
     )
+    audit.add_argument(
+        "--columns", type=_column_names, default=None, metavar="COLUMNS",
+        help="comma-separated columns to audit, and no others (default: every column real and synthetic share)",
+    )
+    audit.add_argument(
+        "--ignore-columns", type=_column_names, default=None, metavar="COLUMNS",
+        help="comma-separated columns to leave out of every audit",
+    )
+    audit.add_argument(
+        "--keep-columns", type=_column_names, default=None, metavar="COLUMNS",
+        help="audit these columns although each real row has its own value (by default such identifier "
+        "columns are left out: they would hide copied rows from the exact-copy check)",
+    )
     _add_threshold_options(audit)
     _add_privacy_options(audit)
     _add_fairness_options(audit)
@@ -222,6 +235,9 @@ def _parameters(args: argparse.Namespace):
         "bootstrap_replicates": args.bootstrap,
         "privacy_secret_columns": getattr(args, "secret", None),
         "privacy_link_columns": getattr(args, "link_columns", None),
+        "columns": getattr(args, "columns", None),
+        "ignore_columns": getattr(args, "ignore_columns", None),
+        "keep_columns": getattr(args, "keep_columns", None),
         "fairness_protected_attributes": getattr(args, "protected", None),
         "fairness_target": getattr(args, "target", None),
         "fairness_positive_label": getattr(args, "positive_label", None),

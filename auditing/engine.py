@@ -118,7 +118,9 @@ def run_audit(
         batch = build_spark_audit_batch(real, synthetic, holdout, source_column=parameters.source_column)
         checkpoint_name = SPARK_CHECKPOINT_NAME
     elif engine == "pandas":
-        batch = build_audit_batch(real, synthetic, holdout, source_column=parameters.source_column)
+        batch = build_audit_batch(
+            real, synthetic, holdout, source_column=parameters.source_column, **parameters.column_choice
+        )
         checkpoint_name = CHECKPOINT_NAME
     else:
         raise InputError(f"unknown engine '{engine}' (pandas or spark)")
@@ -135,9 +137,7 @@ def run_audit(
             with tempfile.TemporaryDirectory(prefix="synth-audit-") as scratch:
                 validation = run_validation(open_context(Path(scratch)), batch.frame, parameters, checkpoint_name)
             progress(f"suite done ({time.perf_counter() - started:.1f} s)")
-            report = build_report(
-                batch, validation_result_dicts(validation), parameters, validation.success, None
-            )
+            report = build_report(batch, validation_result_dicts(validation), parameters, validation.success, None)
             return AuditReport.from_dict(report)
         out = Path(out_dir).resolve()
         out.mkdir(parents=True, exist_ok=True)
@@ -187,7 +187,9 @@ def evaluate_audit(
             context = open_context(Path(scratch))
             return evaluate_audit(real, synthetic, holdout, parameters=parameters, context=context)
     parameters = parameters or AuditParameters()
-    batch = build_audit_batch(real, synthetic, holdout, source_column=parameters.source_column)
+    batch = build_audit_batch(
+        real, synthetic, holdout, source_column=parameters.source_column, **parameters.column_choice
+    )
     check_fairness_settings(batch, parameters)
     check_secret_settings(batch, parameters)
     result = run_validation(context, batch.frame, parameters)

@@ -23,6 +23,11 @@ class AuditParameters:
     """
 
     source_column: str = SOURCE_COLUMN
+    #: Which shared columns are audited (``auditing.batch.choose_columns``): only these (empty:
+    #: all), none of these, and these even where they look like identifiers.
+    columns: tuple[str, ...] = ()
+    ignore_columns: tuple[str, ...] = ()
+    keep_columns: tuple[str, ...] = ()
     fidelity_n_bins: int = 20
     fidelity_min_column_shapes_score: float = 0.0
     fidelity_min_pair_trends_score: float = 0.0
@@ -63,6 +68,8 @@ class AuditParameters:
         object.__setattr__(self, "fairness_protected_attributes", tuple(self.fairness_protected_attributes))
         object.__setattr__(self, "privacy_secret_columns", tuple(self.privacy_secret_columns))
         object.__setattr__(self, "privacy_link_columns", tuple(self.privacy_link_columns))
+        for name in ("columns", "ignore_columns", "keep_columns"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
         if self.fairness_target is not None and self.fairness_positive_label is None:
             raise ValueError("a positive label is needed with the target column (fairness_positive_label)")
         check_fail_on(self.fail_on)
@@ -93,6 +100,11 @@ class AuditParameters:
         values["privacy_secret_columns"] = list(self.secret_columns)
         values["privacy_link_columns"] = list(self.privacy_link_columns)
         return values
+
+    @property
+    def column_choice(self) -> dict[str, tuple[str, ...]]:
+        """The column choice as ``build_audit_batch`` takes it."""
+        return {"columns": self.columns, "ignore_columns": self.ignore_columns, "keep_columns": self.keep_columns}
 
     @property
     def check_alpha(self) -> float:

@@ -141,3 +141,28 @@ def test_no_raw_real_value_reaches_the_report_or_the_html(run, adult, request):
         content = path.read_text()
         for pattern in patterns:
             assert not pattern.search(content), f"{pattern.pattern!r} found in {path.name}"
+
+
+def test_an_id_column_no_longer_hides_the_leaky_sets_copies(adult, tmp_path):
+    """A row_id in real, holdout and the leaky file (new ids on its rows) would make every row unique."""
+    frames = {
+        "train": adult["train"].head(8_000),
+        "holdout": adult["holdout"].head(4_000),
+        "synthetic_leaky": adult["synthetic_leaky"].head(8_000),
+    }
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "with_id").mkdir()
+    for (name, frame), start in zip(frames.items(), (0, 100_000, 200_000), strict=True):
+        frame.to_csv(tmp_path / "plain" / f"{name}.csv", index=False)
+        with_id = frame.assign(row_id=range(start, start + len(frame)))
+        with_id.to_csv(tmp_path / "with_id" / f"{name}.csv", index=False)
+    plain, _, _ = _audit(tmp_path / "plain", "synthetic_leaky", tmp_path / "plain-out")
+    report, _, exit_code = _audit(tmp_path / "with_id", "synthetic_leaky", tmp_path / "with-id-out")
+    assert exit_code == 1 and report["detailed_findings"]["privacy"]["risk_level"] == "high"
+    copies = report["modules"]["privacy"]["expectations"][0]
+    assert copies["type"] == "expect_synthetic_exact_copy_rate_to_be_below" and not copies["success"]
+    # As many copies found as without the column (these 8,000 leaky rows copy from all of train).
+    assert copies["observed_value"] == plain["modules"]["privacy"]["expectations"][0]["observed_value"] > 0.1
+    assert "row_id" not in report["columns"]
+    (finding,) = [f for f in report["findings"] if f["kind"] == "identifier_column"]
+    assert finding["columns"] == ["row_id"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from auditing.batch import build_audit_batch
-from auditing.errors import InputError
+from auditing.batch import ID_MIN_ROWS, build_audit_batch
+from auditing.errors import InputError, UnknownColumn
 from auditing.io import read_table
 
 
@@ -119,3 +120,36 @@ def test_synthetic_values_outside_the_real_support_are_counted_not_quoted():
     assert findings["category_not_in_real"].count == 1
     assert "secret-town" not in findings["category_not_in_real"].message
     assert build_audit_batch(real, real).findings == []
+
+
+def test_identifier_columns_are_left_out_unless_kept(demo):
+    real = demo["real"].assign(row_id=range(len(demo["real"])), code=[f"P{i:06d}" for i in range(len(demo["real"]))])
+    synthetic = demo["good"].assign(row_id=range(10**6, 10**6 + len(demo["good"])), code="x")
+    batch = build_audit_batch(real, synthetic)
+    assert "row_id" not in batch.columns and "code" not in batch.columns and "age" in batch.columns
+    (finding,) = [f for f in batch.findings if f.kind == "identifier_column"]
+    assert finding.columns == ("row_id", "code") and "an identifier" in finding.message
+    kept = build_audit_batch(real, synthetic, keep_columns=("row_id",))
+    assert "row_id" in kept.columns and "code" not in kept.columns
+    # Unique numbers that are not a numbering are measurements, and small tables are not judged.
+    cents = np.random.default_rng(0).choice(10**8, size=len(real), replace=False)
+    measured = real.assign(score=np.linspace(0.5, 99.5, len(real)), cents=cents)
+    kept_measures = build_audit_batch(measured, synthetic.assign(score=1.5, cents=5)).columns
+    assert "score" in kept_measures and "cents" in kept_measures
+    numbers = np.sort(np.random.default_rng(1).choice(2 * len(real), len(real), replace=False))
+    sampled_numbering = real.assign(row_id=numbers)  # rows drawn from a table twice as large
+    assert "row_id" not in build_audit_batch(sampled_numbering, synthetic).columns
+    small = build_audit_batch(real.head(ID_MIN_ROWS - 1), synthetic.head(40))
+    assert "row_id" in small.columns
+
+
+def test_columns_and_ignore_columns_choose_the_audit(demo):
+    batch = build_audit_batch(demo["real"], demo["good"], columns=("age", "sex", "region"), ignore_columns=("sex",))
+    assert batch.columns == ["age", "region"]
+    assert any(f.kind == "column_ignored" and f.columns == ("sex",) for f in batch.findings)
+    with pytest.raises(UnknownColumn, match="ignore_columns names 'height', not a column of the real data"):
+        build_audit_batch(demo["real"], demo["good"], ignore_columns=("height",))
+    with pytest.raises(InputError, match="columns names 'age', which the synthetic data does not have"):
+        build_audit_batch(demo["real"], demo["good"].drop(columns="age"), columns=("age",))
+    with pytest.raises(InputError, match="no column is left to audit"):
+        build_audit_batch(demo["real"], demo["good"], ignore_columns=tuple(demo["real"].columns))

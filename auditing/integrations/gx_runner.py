@@ -75,7 +75,9 @@ def audit_checkpoint(
     settings = as_parameters(parameters)
 
     def configure(context: AbstractDataContext) -> gx.Checkpoint:
-        batch = build_audit_batch(real, synthetic, holdout, source_column=settings.source_column)
+        batch = build_audit_batch(
+            real, synthetic, holdout, source_column=settings.source_column, **settings.column_choice
+        )
         check_fairness_settings(batch, settings)
         check_secret_settings(batch, settings)
         batch_file = Path(context.root_directory).parent / "audit_batch.parquet"
