@@ -30,6 +30,11 @@ Thresholds = create_model(
 )
 
 
+def _column_names(most: int, description: str) -> Any:
+    """A list of column names, empty by default, at most ``most`` long."""
+    return Field(default_factory=list, max_length=most, description=description)
+
+
 class AuditRequest(BaseModel):
     """One audit: where the data is, and how to judge it."""
 
@@ -44,29 +49,17 @@ class AuditRequest(BaseModel):
     holdout_data_url: str | None = Field(
         None, min_length=1, max_length=4096, description="Real rows the generator never saw (membership attack)."
     )
-    protected_attributes: list[str] = Field(
-        default_factory=list, max_length=10, description="Protected attribute columns; empty: no fairness audit."
+    protected_attributes: list[str] = _column_names(10, "Protected attribute columns; empty: no fairness audit.")
+    secret_columns: list[str] = _column_names(
+        10, "Columns the attribute-inference attack tries to infer; empty: the target column, if any."
     )
-    secret_columns: list[str] = Field(
-        default_factory=list,
-        max_length=10,
-        description="Columns the attribute-inference attack tries to infer; empty: the target column, if any.",
+    link_columns: list[str] = _column_names(
+        500, "Columns one party holds in the linkability attack (the other the rest); empty: the first half."
     )
-    link_columns: list[str] = Field(
-        default_factory=list,
-        max_length=500,
-        description="Columns one party holds in the linkability attack (the other the rest); empty: the first half.",
-    )
-    columns: list[str] = Field(
-        default_factory=list, max_length=500, description="Columns to audit, and no others; empty: every shared one."
-    )
-    ignore_columns: list[str] = Field(
-        default_factory=list, max_length=500, description="Columns to leave out of every audit."
-    )
-    keep_columns: list[str] = Field(
-        default_factory=list,
-        max_length=500,
-        description="Columns to audit although each real row has its own value (identifiers are left out by default).",
+    columns: list[str] = _column_names(500, "Columns to audit, and no others; empty: every shared one.")
+    ignore_columns: list[str] = _column_names(500, "Columns to leave out of every audit.")
+    keep_columns: list[str] = _column_names(
+        500, "Columns to audit although each real row has its own value (identifiers are left out by default)."
     )
     target_column: str | None = Field(None, min_length=1, max_length=256, description="Outcome column.")
     positive_label: str | int | float | bool | None = Field(None, description="The target's positive value.")
