@@ -38,6 +38,10 @@ def _progress(started: float):
     return report
 
 
+def _quiet(_: str) -> None:
+    return None
+
+
 def summary_table(report: dict[str, Any]) -> str:
     """The per-module summary: module, score, risk, message; then the overall line."""
     lines = [f"{'module':<{_MODULE_WIDTH}} {'score':>{_SCORE_WIDTH}} {'risk':<{_RISK_WIDTH}} message"]
@@ -153,11 +157,21 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="audit synthetic data against the real data it was made from")
     audit.add_argument("--real", required=True, help="real training data (CSV, CSV.gz or Parquet)")
     audit.add_argument("--synthetic", required=True, help="synthetic data (CSV, CSV.gz or Parquet)")
-    audit.add_argument("--holdout", help="real rows the generator never saw: enables the noise floor")
+    audit.add_argument(
+        "--holdout",
+        help="real rows the generator never saw (CSV, CSV.gz or Parquet; recommended): the members' counterpart "
+        "in the membership attack, the DCR share and the rarity, inference and linkability attacks, and the real "
+        "data's own noise every fidelity and copy verdict is judged against (without it those use the real rows "
+        "alone or are not measured, and say so)",
+    )
     audit.add_argument(
         "--out", default="synth-audit-out", help="folder for report.json and Data Docs (default ./synth-audit-out)"
     )
     audit.add_argument("--json", action="store_true", help="print the raw report JSON instead of the summary table")
+    audit.add_argument(
+        "--no-docs", action="store_true", help="write report.json only: no Data Docs site, no report.html (faster)"
+    )
+    audit.add_argument("--quiet", action="store_true", help="no progress lines on stderr (errors and paths still)")
     audit.add_argument(
         "--engine",
         choices=("pandas", "spark"),
@@ -279,6 +293,7 @@ def _run_audit_command(args: argparse.Namespace, parameters, progress) -> int:
             parameters=parameters,
             progress=progress,
             engine=args.engine,
+            data_docs=not args.no_docs,
         )
     _stdout(json.dumps(outcome.to_dict(), indent=2) if args.json else summary_table(outcome.to_dict()))
     print(f"report: {outcome.report_path}", file=sys.stderr)
@@ -330,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         print(f"synth-audit: error: {error}", file=sys.stderr)
         return EXIT_INPUT
-    progress = _progress(time.perf_counter())
+    progress = _quiet if getattr(args, "quiet", False) else _progress(time.perf_counter())
     progress("loading the audit engine (Great Expectations)")
     from auditing.errors import UnregisteredExpectationError
 

@@ -10,6 +10,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -98,12 +99,14 @@ def run_audit(
     parameters: AuditParameters | None = None,
     progress: Progress = _quiet,
     engine: str = "pandas",
+    data_docs: bool = True,
 ) -> AuditReport:
     """Audit ``synthetic`` against ``real`` (and ``holdout``); the result as an ``AuditReport``.
 
     With ``out_dir``, it receives ``report.json``, the GX validation results (``validations/``),
     the Data Docs site (``data_docs/``) and ``report.html`` (the validation page as one file);
-    without, the audit runs in memory and leaves no files (no Data Docs). ``progress`` is called
+    ``data_docs=False`` writes ``report.json`` alone (the suite without the checkpoint's actions).
+    Without ``out_dir`` the audit runs in memory and leaves no files (no Data Docs). ``progress`` is called
     with a line before each slow step.
     ``engine="spark"`` builds the batch as a Spark DataFrame (inputs: Spark DataFrames or local
     files read by the active Spark session) and runs the Spark checkpoint.
@@ -131,14 +134,15 @@ def run_audit(
     check_secret_settings(batch, parameters)
 
     try:
-        if out_dir is None:
-            progress("running the synthetic_data_audit suite in memory")
-            # GX stores validation results even without actions: keep them in a folder that goes.
-            with tempfile.TemporaryDirectory(prefix="synth-audit-") as scratch:
-                validation = run_validation(open_context(Path(scratch)), batch.frame, parameters, checkpoint_name)
+        if out_dir is None or not data_docs:
+            progress("running the synthetic_data_audit suite (no Data Docs)")
+            with ExitStack() as stack:
+                # GX stores validation results even without actions: in the output folder, or one that goes.
+                store = Path(out_dir) if out_dir is not None else Path(stack.enter_context(_scratch()))
+                validation = run_validation(open_context(store.resolve()), batch.frame, parameters, checkpoint_name)
             progress(f"suite done ({time.perf_counter() - started:.1f} s)")
             report = build_report(batch, validation_result_dicts(validation), parameters, validation.success, None)
-            return AuditReport.from_dict(report)
+            return AuditReport.from_dict(report, _write_report(Path(out_dir), report) if out_dir else None)
         out = Path(out_dir).resolve()
         out.mkdir(parents=True, exist_ok=True)
         progress("running the synthetic_data_audit checkpoint and building Data Docs")
@@ -157,9 +161,18 @@ def run_audit(
     if page is not None:
         add_headline(page, report)
         single = write_single_file(page, out / "report.html")
-    report_path = out / "report.json"
-    report_path.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
-    return AuditReport.from_dict(report, report_path, page, single)
+    return AuditReport.from_dict(report, _write_report(out, report), page, single)
+
+
+def _scratch() -> tempfile.TemporaryDirectory:
+    return tempfile.TemporaryDirectory(prefix="synth-audit-")
+
+
+def _write_report(out: Path, report: dict[str, Any]) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out.resolve() / "report.json"
+    path.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
+    return path
 
 
 def run_name(batch: AuditBatch) -> str:
@@ -183,7 +196,7 @@ def evaluate_audit(
     """
     if context is None:
         # GX stores validation results even without actions: keep them out of the project.
-        with tempfile.TemporaryDirectory(prefix="synth-audit-") as scratch:
+        with _scratch() as scratch:
             context = open_context(Path(scratch))
             return evaluate_audit(real, synthetic, holdout, parameters=parameters, context=context)
     parameters = parameters or AuditParameters()

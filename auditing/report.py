@@ -119,7 +119,7 @@ def _privacy_message(results: list[dict[str, Any]], score: float | None) -> str:
         bounds = attack["intervals"]
         verdict = comparison("attack", f"; {_verdict_message(by_part['attack'])}")
         lead = (
-            f"membership attack advantage {_with_interval(attack['advantage'], bounds['advantage'])}, the seed's "
+            f"membership attack advantage {_with_interval(attack['advantage'], bounds['advantage'])}, its "
             f"'attack success rate' (best-threshold balanced accuracy {100 * attack['balanced_accuracy']:.1f}% vs 50% "
             f"by chance; AUC {_with_interval(attack['auc'], bounds['auc'])}{verdict})"
         )

@@ -268,7 +268,7 @@ class ExpectSyntheticMembershipAdvantageToBeBelow(_PrivacyExpectation):
         bounds = details["intervals"]
         summary = sentence(
             "Advantage $advantage $interval: best-threshold balanced accuracy $accuracy against 50% by chance "
-            "(the seed's 'attack success rate'). $members members, $non_members non-members.",
+            "(the attack's success rate). $members members, $non_members non-members.",
             {
                 "advantage": details["advantage"],
                 "interval": interval(bounds["advantage"]),

@@ -257,3 +257,16 @@ def test_separators_and_encodings_are_recognised_and_named(demo_files, tmp_path,
     assert report["inputs"]["synthetic"]["format"] == fmt and report["inputs"]["real"]["format"] == "csv"
     assert report["inputs"]["synthetic"]["columns"] == len(real.columns)
     assert not [f for f in report["findings"] if "region" in f["columns"]]  # no new categories, no unread values
+
+
+def test_no_docs_writes_the_report_alone_and_quiet_prints_no_progress(demo_files, tmp_path):
+    full = _audit(demo_files, "poor", tmp_path / "full", "--json")
+    bare = _audit(demo_files, "poor", tmp_path / "bare", "--json", "--no-docs", "--quiet")
+    assert full.returncode == bare.returncode == 1
+    assert not (tmp_path / "bare" / "data_docs").exists() and not (tmp_path / "bare" / "report.html").exists()
+    report = json.loads((tmp_path / "bare" / "report.json").read_text())
+    jsonschema.validate(report, SCHEMA)
+    assert report["data_docs_url"] is None and report == {**json.loads(full.stdout), "data_docs_url": None}
+    assert json.loads(bare.stdout) == report
+    assert "[" not in bare.stderr and "loading the audit engine" in full.stderr
+    assert bare.stderr.strip() == f"report: {(tmp_path / 'bare' / 'report.json').resolve()}"
