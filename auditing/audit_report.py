@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 #: Expectation types all begin so; a check's ``name`` is its type without it.
-_TYPE_PREFIX = "expect_synthetic_"
+TYPE_PREFIX = "expect_synthetic_"
 
 
 def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -44,7 +44,7 @@ class Check:
     @property
     def name(self) -> str:
         """The type without ``expect_synthetic_`` (``exact_copy_rate_to_be_below``)."""
-        return self.type.removeprefix(_TYPE_PREFIX)
+        return self.type.removeprefix(TYPE_PREFIX)
 
     @property
     def measured(self) -> bool:

@@ -47,6 +47,23 @@ def _quiet(_: str) -> None:
     return None
 
 
+def check_settings(batch: AuditBatch, parameters: AuditParameters) -> None:
+    """The fairness and secret settings checked against the batch (``InputError`` naming what does not fit)."""
+    check_fairness_settings(batch, parameters)
+    check_secret_settings(batch, parameters)
+
+
+def pandas_audit_batch(
+    real: TableInput, synthetic: TableInput, holdout: TableInput | None, parameters: AuditParameters
+) -> AuditBatch:
+    """The pandas audit batch for ``parameters`` (source column, column choice), its settings checked."""
+    batch = build_audit_batch(
+        real, synthetic, holdout, source_column=parameters.source_column, **parameters.column_choice
+    )
+    check_settings(batch, parameters)
+    return batch
+
+
 def check_fairness_settings(batch: AuditBatch, parameters: AuditParameters) -> None:
     """Refuse fairness settings that do not fit the data before the checkpoint runs (``InputError``).
 
@@ -121,17 +138,15 @@ def run_audit(
         batch = build_spark_audit_batch(real, synthetic, holdout, source_column=parameters.source_column)
         checkpoint_name = SPARK_CHECKPOINT_NAME
     elif engine == "pandas":
-        batch = build_audit_batch(
-            real, synthetic, holdout, source_column=parameters.source_column, **parameters.column_choice
-        )
+        batch = pandas_audit_batch(real, synthetic, holdout, parameters)
         checkpoint_name = CHECKPOINT_NAME
     else:
         raise InputError(f"unknown engine '{engine}' (pandas or spark)")
     sizes = ", ".join(f"{n:,} {role}" for role, n in batch.sample_sizes.items() if n is not None)
     progress(f"audit batch ready: {sizes} rows, {len(batch.columns)} columns ({time.perf_counter() - started:.1f} s)")
 
-    check_fairness_settings(batch, parameters)
-    check_secret_settings(batch, parameters)
+    if engine == "spark":
+        check_settings(batch, parameters)
 
     try:
         if out_dir is None or not data_docs:
@@ -200,10 +215,6 @@ def evaluate_audit(
             context = open_context(Path(scratch))
             return evaluate_audit(real, synthetic, holdout, parameters=parameters, context=context)
     parameters = parameters or AuditParameters()
-    batch = build_audit_batch(
-        real, synthetic, holdout, source_column=parameters.source_column, **parameters.column_choice
-    )
-    check_fairness_settings(batch, parameters)
-    check_secret_settings(batch, parameters)
+    batch = pandas_audit_batch(real, synthetic, holdout, parameters)
     result = run_validation(context, batch.frame, parameters)
     return build_report(batch, validation_result_dicts(result), parameters, result.success, None)

@@ -12,6 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from auditing.audit_report import TYPE_PREFIX
 from expectations.rendering import STATUS_LOOK, check_state
 
 #: Where the page's main column starts in GX's ``page.j2``; the headline goes right after it.
@@ -34,7 +35,7 @@ def _verdict(report: dict[str, Any]) -> str:
     else:
         head, colour = "FAIL", "danger"
         failed = gate["failed_critical"] + (gate["failed_warning"] if gate["fail_on"] == "warning" else [])
-        why = "failed: " + ", ".join(name.removeprefix("expect_synthetic_") for name in failed)
+        why = "failed: " + ", ".join(name.removeprefix(TYPE_PREFIX) for name in failed)
     return (
         f'<h2 class="text-{colour}">Audit {head}</h2>'
         f"<p>{escape(why)}. Gate: {escape(gate['fail_on'])} failures fail it; level α = {gate['alpha']:g} "

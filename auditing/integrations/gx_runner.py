@@ -32,9 +32,9 @@ import great_expectations as gx
 from great_expectations.core.suite_parameters import is_suite_parameter
 from great_expectations.data_context import AbstractDataContext, FileDataContext
 
-from auditing.batch import TableInput, build_audit_batch
+from auditing.batch import TableInput
 from auditing.checkpoint import CHECKPOINT_NAME, SUITE_NAME, gx_dir, open_context
-from auditing.engine import check_fairness_settings, check_secret_settings
+from auditing.engine import pandas_audit_batch
 from auditing.integrations import as_parameters
 from auditing.parameters import AuditParameters
 
@@ -75,11 +75,7 @@ def audit_checkpoint(
     settings = as_parameters(parameters)
 
     def configure(context: AbstractDataContext) -> gx.Checkpoint:
-        batch = build_audit_batch(
-            real, synthetic, holdout, source_column=settings.source_column, **settings.column_choice
-        )
-        check_fairness_settings(batch, settings)
-        check_secret_settings(batch, settings)
+        batch = pandas_audit_batch(real, synthetic, holdout, settings)
         batch_file = Path(context.root_directory).parent / "audit_batch.parquet"
         batch.frame.to_parquet(batch_file, index=False)
         asset = context.data_sources.add_or_update_pandas(RUN_NAME).add_parquet_asset(RUN_NAME, path=batch_file)
