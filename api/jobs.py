@@ -48,7 +48,12 @@ def execute(request: dict[str, Any], settings: Settings) -> JobResult:
     body = AuditRequest.model_validate(request)
     locations = vet_locations(body.locations(), settings.policy)
     done = audit_locations(
-        locations, body.parameters(), settings.policy, settings.results_target, work_dir=settings.work_dir
+        locations,
+        body.parameters(),
+        settings.policy,
+        settings.results_target,
+        work_dir=settings.work_dir,
+        dialect=body.dialect(),
     )
     published = done.published
     return JobResult(

@@ -110,7 +110,13 @@ def audit(body: AuditRequest, request: Request) -> dict[str, Any]:
     client = s3_client_for(settings.policy) if settings.results_bucket else None
     try:
         done = audit_locations(
-            locations, parameters, sync_policy, settings.results_target, work_dir=settings.work_dir, s3_client=client
+            locations,
+            parameters,
+            sync_policy,
+            settings.results_target,
+            work_dir=settings.work_dir,
+            s3_client=client,
+            dialect=body.dialect(),
         )
     except InputTooLarge as error:
         if error.limit == "bytes" and settings.sync_max_bytes < limits.max_bytes:
@@ -197,6 +203,8 @@ def stored_report(location: str, client: Any) -> dict[str, Any]:
 
 
 def request_parameters(body: AuditRequest) -> AuditParameters:
+    """The request's parameters, its CSV options vetted too (``InputError`` for either)."""
+    body.dialect()
     try:
         return body.parameters()
     except ValueError as error:  # e.g. a target without a positive label

@@ -6,37 +6,21 @@ and report fields (``overall_score``, ``module_scores``, ``detailed_findings``) 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field
 
-from auditing.parameters import SHARE_PARAMETERS, AuditParameters
+from auditing.settings import AuditSettings, Module
 
-Module = Literal["privacy", "fairness", "fidelity"]
 Location = Field(
     min_length=1,
     max_length=4096,
     description="s3://bucket/key, a pre-signed S3 HTTPS URL, or a path in the local data folder",
 )
 
-#: Every share/score threshold of ``AuditParameters``, optional, between 0 and 1.
-Thresholds = create_model(
-    "Thresholds",
-    __config__=ConfigDict(extra="forbid"),
-    **{
-        name: (float | None, Field(None, ge=0.0, le=1.0, description=f"default {getattr(AuditParameters, name)}"))
-        for name in SHARE_PARAMETERS
-    },
-)
 
-
-def _column_names(most: int, description: str) -> Any:
-    """A list of column names, empty by default, at most ``most`` long."""
-    return Field(default_factory=list, max_length=most, description=description)
-
-
-class AuditRequest(BaseModel):
-    """One audit: where the data is, and how to judge it."""
+class AuditRequest(AuditSettings):
+    """One audit: where the data is, and how to judge it (``auditing.settings.AuditSettings``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -49,55 +33,10 @@ class AuditRequest(BaseModel):
     holdout_data_url: str | None = Field(
         None, min_length=1, max_length=4096, description="Real rows the generator never saw (membership attack)."
     )
-    protected_attributes: list[str] = _column_names(10, "Protected attribute columns; empty: no fairness audit.")
-    secret_columns: list[str] = _column_names(
-        10, "Columns the attribute-inference attack tries to infer; empty: the target column, if any."
-    )
-    link_columns: list[str] = _column_names(
-        500, "Columns one party holds in the linkability attack (the other the rest); empty: the first half."
-    )
-    columns: list[str] = _column_names(500, "Columns to audit, and no others; empty: every shared one.")
-    ignore_columns: list[str] = _column_names(500, "Columns to leave out of every audit.")
-    keep_columns: list[str] = _column_names(
-        500, "Columns to audit although each real row has its own value (identifiers are left out by default)."
-    )
-    target_column: str | None = Field(None, min_length=1, max_length=256, description="Outcome column.")
-    positive_label: str | int | float | bool | None = Field(None, description="The target's positive value.")
-    min_group_size: int = Field(30, ge=1, le=1_000_000)
-    intersection: bool = True
-    thresholds: Thresholds = Field(default_factory=Thresholds)  # type: ignore[valid-type]
-    weights: dict[Module, float] | None = Field(None, description="Module weights in the overall score.")
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-    bootstrap_replicates: int = Field(200, ge=0, le=1_000)
-    fail_on: Literal["critical", "warning"] = Field(
-        "critical", description="What fails the gate (`success`): critical failures only, or warnings too (strict)."
-    )
 
     def locations(self) -> dict[str, str]:
         urls = {"real": self.real_data_url, "synthetic": self.synthetic_data_url, "holdout": self.holdout_data_url}
         return {role: url for role, url in urls.items() if url is not None}
-
-    def parameters(self) -> AuditParameters:
-        """The audit parameters this request asks for (``ValueError`` for an inconsistent set)."""
-        chosen: dict[str, Any] = {
-            "privacy_secret_columns": tuple(self.secret_columns),
-            "privacy_link_columns": tuple(self.link_columns),
-            "columns": tuple(self.columns),
-            "ignore_columns": tuple(self.ignore_columns),
-            "keep_columns": tuple(self.keep_columns),
-            "fairness_protected_attributes": tuple(self.protected_attributes),
-            "fairness_target": self.target_column,
-            "fairness_positive_label": self.positive_label,
-            "fairness_min_group_size": self.min_group_size,
-            "fairness_intersection": self.intersection,
-            "seed": self.seed,
-            "bootstrap_replicates": self.bootstrap_replicates,
-            "fail_on": self.fail_on,
-            **{k: v for k, v in self.thresholds.model_dump().items() if v is not None},
-        }
-        if self.weights is not None:
-            chosen["weights"] = {**dict.fromkeys(("privacy", "fairness", "fidelity"), 1.0), **self.weights}
-        return AuditParameters(**chosen)
 
 
 class ModuleFinding(BaseModel):

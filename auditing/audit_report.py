@@ -148,10 +148,19 @@ class Finding:
     message: str
     columns: tuple[str, ...]
     count: int | None
+    #: ``critical`` when the finding fails the gate by itself (a real column the synthetic data lacks).
+    severity: str | None = None
 
     @classmethod
     def from_dict(cls, finding: Mapping[str, Any]) -> Finding:
-        return cls(finding["module"], finding["kind"], finding["message"], tuple(finding["columns"]), finding["count"])
+        return cls(
+            finding["module"],
+            finding["kind"],
+            finding["message"],
+            tuple(finding["columns"]),
+            finding["count"],
+            finding.get("severity"),
+        )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ the real column's type, become findings instead of being dropped or coerced sile
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -16,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from auditing.errors import InputError, UnknownColumn
-from auditing.io import LoadedTable, check_column_names, read_table
+from auditing.io import FROM_FILE, CsvDialect, LoadedTable, check_column_names, file_label, read_table
 from expectations import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL
 from expectations.metrics.distributions import column_kind
 from expectations.metrics.errors import names_list
@@ -34,6 +36,8 @@ class Finding:
     message: str
     columns: tuple[str, ...] = ()
     count: int | None = None
+    #: ``critical``: the finding fails the gate by itself (``auditing.gate``); None: it informs.
+    severity: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +46,7 @@ class Finding:
             "message": self.message,
             "columns": list(self.columns),
             "count": self.count,
+            **({"severity": self.severity} if self.severity else {}),
         }
 
 
@@ -58,18 +63,89 @@ class AuditBatch:
     source_column: str = SOURCE_COLUMN
 
 
-def alignment_findings(real_columns: list[str], synthetic_columns: set[str]) -> list[Finding]:
-    """Findings for the columns only one of the real and synthetic data has (not audited)."""
+#: The finding kind of real columns the synthetic data lacks: critical, since a generator that
+#: drops a column has not reproduced the data (unless the column is left out on purpose).
+MISSING_COLUMN = "column_only_in_real"
+
+
+def alignment_findings(
+    real_columns: list[str], synthetic_columns: set[str], ignore_columns: tuple[str, ...] = ()
+) -> list[Finding]:
+    """Findings for the columns only one of the real and synthetic data has (not audited).
+
+    A real column the synthetic data lacks is a critical fidelity finding unless
+    ``ignore_columns`` names it; a column only the synthetic data has is a note.
+    """
     findings = []
-    only_real = [c for c in real_columns if c not in synthetic_columns]
+    only_real = [c for c in real_columns if c not in synthetic_columns and c not in ignore_columns]
     only_syn = sorted(synthetic_columns - set(real_columns))
     if only_real:
-        message = f"not in the synthetic data, so not audited: {names_list(only_real)}"
-        findings.append(Finding("data", "column_only_in_real", message, tuple(only_real)))
+        message = (
+            f"the synthetic data lacks real column(s) {names_list(only_real)}, so it does not reproduce the "
+            "real data (ignore_columns / --ignore-columns leaves a column out on purpose)"
+        )
+        findings.append(Finding("fidelity", MISSING_COLUMN, message, tuple(only_real), len(only_real), "critical"))
     if only_syn:
         message = f"not in the real data, so not audited: {names_list(only_syn)}"
         findings.append(Finding("data", "column_only_in_synthetic", message, tuple(only_syn)))
     return findings
+
+
+#: Fewest rows an input may have. Every verdict compares the synthetic data with the real data's
+#: own noise (bootstrap intervals, half-sample references, normal approximations), which is
+#: degenerate on a handful of rows; 30 is the floor the fairness groups use too.
+MIN_ROWS = 30
+
+
+def size_findings(rows: dict[str, int], labels: dict[str, str], min_rows: int = MIN_ROWS) -> list[Finding]:
+    """Refuse real or synthetic data below ``min_rows`` (``InputError`` naming the file); a smaller
+    holdout is a finding, and the caller leaves it out so the checks that need one say they did not run.
+
+    ``rows`` and ``labels`` map each role to its row count and how messages name it.
+    """
+    for role in ("real", "synthetic"):
+        if rows[role] < min_rows:
+            raise InputError(
+                f"{labels[role]} has {rows[role]:,} row(s); an audit needs at least {min_rows} real and "
+                f"{min_rows} synthetic rows to judge anything against the real data's own noise"
+            )
+    if rows.get("holdout") is not None and rows["holdout"] < min_rows:
+        message = (
+            f"{labels['holdout']} has {rows['holdout']:,} row(s), fewer than the {min_rows} the checks that "
+            "need a holdout need: it is left out and those checks are not run"
+        )
+        return [Finding("privacy", "holdout_too_small", message, (), rows["holdout"])]
+    return []
+
+
+def shared_columns(tables: dict[str, list[str]], source_column: str) -> list[str]:
+    """The real columns the synthetic data has too, in the real data's order.
+
+    ``tables`` maps each role to its column names. Raises ``InputError`` when an input already
+    has the source column, or when real and synthetic share no column (with a hint when a side
+    reads as one column whose name holds a separator: a file with another separator).
+    """
+    for role, names in tables.items():
+        if source_column in names:
+            raise InputError(f"the {role} data already has a column '{source_column}', the audit's source column")
+    real_columns, syn_columns = tables["real"], set(tables["synthetic"])
+    shared = [c for c in real_columns if c in syn_columns]
+    if shared:
+        return shared
+    hint = ""
+    for role in ("real", "synthetic"):
+        names = tables[role]
+        separator = next((sep for sep in (",", ";", "\t", "|") if len(names) == 1 and sep in names[0]), None)
+        if separator is not None:
+            hint = (
+                f"; the {role} data reads as one column whose name holds {separator!r}: if that file's fields "
+                f"are separated by {separator!r}, give the separator (--sep, or csv_separator in a request)"
+            )
+            break
+    raise InputError(
+        f"the real and synthetic data share no column (real: {names_list(real_columns)}; "
+        f"synthetic: {names_list(sorted(syn_columns))}){hint}"
+    )
 
 
 #: Below this many real rows a column unique per row is not taken for an identifier (small
@@ -82,40 +158,59 @@ ID_MIN_ROWS = 50
 ID_SPAN = 2
 
 
+def identifier_rule(rows: int, distinct: int, missing: int, kind: str, span: float | None) -> bool:
+    """Whether a real column with these counts is an identifier (a key, not a property).
+
+    ``kind``: ``text``, ``whole`` (whole numbers), ``number`` (other numbers) or ``other``
+    (booleans, dates); ``span``: max - min + 1 of a whole-number column. An identifier has a
+    different value in every one of at least ``ID_MIN_ROWS`` rows, none missing, and is text or a
+    numbering (whole numbers spanning at most ``ID_SPAN`` times the rows). Numbers unique per row
+    that are not a numbering (fractional, or spread wider: an amount in cents, a weight) are
+    measurements and stay in the audit.
+    """
+    if rows < ID_MIN_ROWS or missing or distinct != rows:
+        return False
+    if kind == "whole":
+        return span is not None and span <= ID_SPAN * rows
+    return kind == "text"
+
+
 def is_identifier(real: pd.Series) -> bool:
-    """A column with a different value in every real row that is text or a row number: a key, not a property.
+    """``identifier_rule`` for a pandas column of the real data.
 
     Such a column gives every row a value no other row has, so no synthetic row can equal a real
-    one on it and the exact-copy check sees nothing. Numbers unique per row that are not a
-    numbering (fractional, or whole but spread wider than ``ID_SPAN`` times the rows: an amount
-    in cents, a weight) are measurements and stay in the audit.
+    one on it and the exact-copy check sees nothing.
     """
-    n = len(real)
-    if n < ID_MIN_ROWS or real.isna().any() or real.nunique() != n:
+    missing = int(real.isna().sum())
+    if len(real) < ID_MIN_ROWS or missing:
         return False
-    if pd.api.types.is_bool_dtype(real.dtype) or pd.api.types.is_datetime64_any_dtype(real.dtype):
-        return False
-    if pd.api.types.is_numeric_dtype(real.dtype):
+    dtype, span = real.dtype, None
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        kind = "other"
+    elif pd.api.types.is_numeric_dtype(dtype):
         values = real.astype("float64")
-        return bool((values % 1 == 0).all() and values.max() - values.min() + 1 <= ID_SPAN * n)
-    return True
+        kind = "whole" if bool((values % 1 == 0).all()) else "number"
+        span = float(values.max() - values.min() + 1) if kind == "whole" else None
+    else:
+        kind = "text"
+    return identifier_rule(len(real), int(real.nunique()), missing, kind, span)
 
 
 def choose_columns(
     shared: list[str],
-    real_frame: pd.DataFrame,
+    real_names: list[str],
+    identifier: Callable[[str], bool],
     columns: tuple[str, ...] = (),
     ignore_columns: tuple[str, ...] = (),
     keep_columns: tuple[str, ...] = (),
 ) -> tuple[list[str], list[Finding]]:
     """The audit columns, and findings for those left out: asked to, or identifiers.
 
-    ``columns`` (if any) are the only ones audited; ``ignore_columns`` are left out;
-    identifier columns (``is_identifier``) are left out unless named in ``keep_columns`` or
+    ``columns`` (if any) are the only ones audited; ``ignore_columns`` are left out; columns
+    for which ``identifier(name)`` holds are left out unless named in ``keep_columns`` or
     ``columns``. Raises ``UnknownColumn`` for a name that is no real column, ``InputError``
     for a chosen column the synthetic data lacks or when no column is left.
     """
-    real_names = [str(c) for c in real_frame.columns]
     for option, names in (("columns", columns), ("ignore_columns", ignore_columns), ("keep_columns", keep_columns)):
         unknown = [name for name in names if name not in real_names]
         if unknown:
@@ -129,7 +224,7 @@ def choose_columns(
     if ignored:
         findings.append(Finding("data", "column_ignored", f"left out as asked: {names_list(ignored)}", tuple(ignored)))
     chosen = [c for c in chosen if c not in ignore_columns]
-    keys = [c for c in chosen if c not in keep_columns and c not in columns and is_identifier(real_frame[c])]
+    keys = [c for c in chosen if c not in keep_columns and c not in columns and identifier(c)]
     if keys:
         message = (
             "a different value in every real row (an identifier, which would hide copied rows from the "
@@ -143,6 +238,13 @@ def choose_columns(
     return chosen, findings
 
 
+def check_holdout_columns(columns: list[str], holdout_names: list[str]) -> None:
+    """``InputError`` naming the audit columns the holdout lacks."""
+    lacking = [c for c in columns if c not in holdout_names]
+    if lacking:
+        raise InputError(f"the holdout data lacks audit column(s) {names_list(lacking)} that real and synthetic share")
+
+
 def _frame_fingerprint(frame: pd.DataFrame) -> str:
     """sha256 over the column names and pandas' per-row hashes of an in-memory frame."""
     digest = hashlib.sha256("\x1f".join(map(str, frame.columns)).encode())
@@ -150,7 +252,7 @@ def _frame_fingerprint(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def _load(value: TableInput, role: str) -> LoadedTable:
+def _load(value: TableInput, role: str, dialect: CsvDialect = FROM_FILE) -> LoadedTable:
     if isinstance(value, LoadedTable):
         return value
     if isinstance(value, pd.DataFrame):
@@ -160,7 +262,21 @@ def _load(value: TableInput, role: str) -> LoadedTable:
             raise InputError(f"the {role} DataFrame has no rows")
         check_column_names(list(value.columns), f"the {role} DataFrame")
         return LoadedTable(value, _frame_fingerprint(value), "dataframe", "DataFrame")
-    return read_table(value, role)
+    return read_table(value, role, dialect=dialect)
+
+
+def _label(role: str, table: LoadedTable) -> str:
+    """How messages name an input: its file, or the DataFrame."""
+    return f"the {role} DataFrame" if table.file_format == "dataframe" else file_label(role, table.source)
+
+
+def replaced_bytes_finding(role: str, replaced: int, encoding: str | None) -> Finding:
+    """``replaced`` bytes of the ``role`` file were not valid in its given encoding and were read as U+FFFD."""
+    message = (
+        f"the {role} data file has {replaced:,} byte(s) that are not valid {encoding or 'text'}; "
+        "they were read as the replacement character '\ufffd' (the encoding option names another)"
+    )
+    return Finding("data", "undecodable_bytes", message, (), replaced)
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -175,12 +291,86 @@ def _as_text(values: pd.Series) -> pd.Series:
     return text.map(lambda v: v if v is None or isinstance(v, str) else str(v))
 
 
-def _conform(values: pd.Series, kind: str, real: pd.Series, role: str, name: str) -> tuple[pd.Series, Finding | None]:
-    """Cast one non-real column to the real column's kind; a finding counts what did not fit."""
+#: Date and time layouts recognised in text columns (ISO 8601 is parsed when the file is read).
+#: Month-first is tried before day-first; the report names the layout chosen.
+DATE_FORMATS = (
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+)
+_DATE_LIKE = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2})?)?\s*$")
+_DATE_PROBE = 200
+
+
+def date_format(values: pd.Series) -> str | None:
+    """The one ``DATE_FORMATS`` layout every non-missing text value of ``values`` is written in, or None."""
+    if pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return None
+    present = values.dropna()
+    probe = present.iloc[:_DATE_PROBE]
+    if probe.empty or not probe.map(lambda v: bool(_DATE_LIKE.match(v))).all():
+        return None
+    for layout in DATE_FORMATS:
+        if pd.to_datetime(probe, format=layout, errors="coerce").notna().all():
+            if pd.to_datetime(present, format=layout, errors="coerce").notna().all():
+                return layout
+    return None
+
+
+def as_datetime(values: pd.Series, layout: str | None = None) -> pd.Series:
+    """Dates and times as naive UTC ``datetime64[ns]``, one scale for every side: text in ``layout``
+    or ISO 8601 (None: ISO 8601 or what pandas infers); unparseable: NaT."""
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        parsed = pd.to_datetime(values, format=layout, errors="coerce", utc=True)
+        if layout is not None:  # values written the ISO way (another tool's export) are read too
+            unread = parsed.isna() & values.notna()
+            if unread.any():
+                parsed[unread] = pd.to_datetime(values[unread], format="ISO8601", errors="coerce", utc=True)
+        values = parsed
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    return values.astype("datetime64[ns]")
+
+
+def date_columns(frame: pd.DataFrame, columns: list[str]) -> tuple[dict[str, str | None], list[Finding]]:
+    """The audit columns of the real ``frame`` that hold dates or times: name -> text layout (None:
+    already dates), and a finding naming the text columns read as dates."""
+    found: dict[str, str | None] = {}
+    for name in columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[name].dtype):
+            found[name] = None
+        else:
+            layout = date_format(frame[name])
+            if layout is not None:
+                found[name] = layout
+    texts = {name: layout for name, layout in found.items() if layout}
+    if not texts:
+        return found, []
+    shown = ", ".join(f"'{name}' ({layout})" for name, layout in texts.items())
+    message = f"read as dates or times and audited on the real data's time scale: {shown}"
+    return found, [Finding("data", "date_columns", message, tuple(texts))]
+
+
+def _conform(
+    values: pd.Series, kind: str, real: pd.Series, role: str, name: str, layout: str | None = None
+) -> tuple[pd.Series, Finding | None]:
+    """Cast one non-real column to the real column's kind (dates: in ``layout`` if text); a finding
+    counts what did not fit."""
     if kind == "categorical":
         return _as_text(values), None
     if pd.api.types.is_datetime64_any_dtype(real.dtype):
-        converted = pd.to_datetime(values, errors="coerce")
+        converted = as_datetime(values, layout)
         expected = "dates or times"
     elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         return values, None
@@ -241,6 +431,8 @@ def build_audit_batch(
     columns: tuple[str, ...] = (),
     ignore_columns: tuple[str, ...] = (),
     keep_columns: tuple[str, ...] = (),
+    dialect: CsvDialect = FROM_FILE,
+    min_rows: int = MIN_ROWS,
 ) -> AuditBatch:
     """Stack real, holdout and synthetic rows into the one frame the checkpoint validates.
 
@@ -251,6 +443,9 @@ def build_audit_batch(
         (``real``, ``holdout``, ``synthetic``); it must not already be an input column.
     columns, ignore_columns, keep_columns : which shared columns are audited (``choose_columns``;
         by default all but identifiers).
+    dialect : the separator and encoding of CSV files (default: found from each file).
+    min_rows : fewest rows of real and of synthetic data (``InputError`` below); a smaller holdout
+        is left out with a finding (``size_findings``).
 
     Returns
     -------
@@ -260,34 +455,38 @@ def build_audit_batch(
     Raises ``InputError`` for unreadable or empty inputs, inputs that share no column, a
     holdout lacking audit columns, or an input that already has the source column.
     """
-    tables = {"real": _load(real, "real"), "synthetic": _load(synthetic, "synthetic")}
-    if holdout is not None:
-        tables["holdout"] = _load(holdout, "holdout")
-    for role, table in tables.items():
-        if source_column in table.frame.columns:
-            raise InputError(f"the {role} data already has a column '{source_column}', the audit's source column")
-
+    given = {"real": real, "synthetic": synthetic, "holdout": holdout}
+    tables = {role: _load(value, role, dialect) for role, value in given.items() if value is not None}
     columns_asked = columns
-    real_frame, syn_frame = tables["real"].frame, tables["synthetic"].frame
+    real_frame = tables["real"].frame
     real_columns = [str(c) for c in real_frame.columns]
-    syn_columns = {str(c) for c in syn_frame.columns}
-    columns = [c for c in real_columns if c in syn_columns]
-    if not columns:
-        raise InputError(
-            f"the real and synthetic data share no column (real: {names_list(real_columns)}; "
-            f"synthetic: {names_list(sorted(syn_columns))})"
-        )
-    findings = alignment_findings(real_columns, syn_columns)
-    columns, left_out = choose_columns(columns, real_frame, columns_asked, ignore_columns, keep_columns)
+    columns = shared_columns({role: [str(c) for c in t.frame.columns] for role, t in tables.items()}, source_column)
+    small = size_findings(
+        {role: len(t.frame) for role, t in tables.items()},
+        {role: _label(role, t) for role, t in tables.items()},
+        min_rows,
+    )
+    left_holdout = tables.pop("holdout") if small else None
+    findings = small + [
+        replaced_bytes_finding(role, t.replaced_bytes, dialect.encoding)
+        for role, t in tables.items()
+        if t.replaced_bytes
+    ]
+    findings += alignment_findings(real_columns, {str(c) for c in tables["synthetic"].frame.columns}, ignore_columns)
+    columns, left_out = choose_columns(
+        columns, real_columns, lambda name: is_identifier(real_frame[name]), columns_asked, ignore_columns, keep_columns
+    )
     findings.extend(left_out)
     if "holdout" in tables:
-        lacking = [c for c in columns if c not in tables["holdout"].frame.columns]
-        if lacking:
-            raise InputError(
-                f"the holdout data lacks audit column(s) {names_list(lacking)} that real and synthetic share"
-            )
+        check_holdout_columns(columns, [str(c) for c in tables["holdout"].frame.columns])
 
-    kinds = {name: column_kind(real_frame[name]) for name in columns}
+    layouts, found = date_columns(real_frame, columns)
+    findings.extend(found)
+    # The real columns as audited: dates on one scale, the rest as read.
+    real_audited = {
+        name: as_datetime(real_frame[name], layouts[name]) if name in layouts else real_frame[name] for name in columns
+    }
+    kinds = {name: column_kind(real_audited[name]) for name in columns}
     labels = {"real": REAL_LABEL, "holdout": HOLDOUT_LABEL, "synthetic": SYNTHETIC_LABEL}
     parts, real_columns_conformed = [], {}
     for role in ("real", "holdout", "synthetic"):
@@ -297,10 +496,13 @@ def build_audit_batch(
         conformed = {}
         for name in columns:
             if role == "real":
-                conformed[name] = _as_text(frame[name]) if kinds[name] == "categorical" else frame[name]
+                real = real_audited[name]
+                conformed[name] = _as_text(real) if kinds[name] == "categorical" else real
                 real_columns_conformed[name] = conformed[name]
                 continue
-            conformed[name], finding = _conform(frame[name], kinds[name], real_frame[name], role, name)
+            conformed[name], finding = _conform(
+                frame[name], kinds[name], real_audited[name], role, name, layouts.get(name)
+            )
             if finding is not None:
                 findings.append(finding)
             if role == "synthetic":
@@ -328,7 +530,7 @@ def build_audit_batch(
                 "rows": len(t.frame),
                 "columns": int(t.frame.shape[1]),
             }
-            for role, t in tables.items()
+            for role, t in {**tables, **({"holdout": left_holdout} if left_holdout else {})}.items()
         },
         findings=findings,
         source_column=source_column,

@@ -56,12 +56,12 @@ def summary_table(report: dict[str, Any]) -> str:
         f"{'overall':<{_MODULE_WIDTH}} {'—' if overall is None else f'{overall:.3f}':>{_SCORE_WIDTH}} {verdict}"
     )
     for finding in report["findings"]:
-        lines.append(f"note: {finding['message']}")
+        lines.append(f"{finding.get('severity') or 'note'}: {finding['message']}")
     return "\n".join(lines)
 
 
 def _add_threshold_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="random seed for every sampled figure (default 0)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed for every sampled figure (default 0)")
     parser.add_argument(
         "--min-column-shapes",
         type=float,
@@ -98,6 +98,93 @@ def _add_threshold_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="bootstrap replicates behind the 95%% intervals (default 200; 0: no intervals)",
+    )
+
+
+#: The gate's limits as flags: flag -> (AuditParameters field, help). Defaults are written out so
+#: that --help loads no engine; a test holds each to the parameters' default.
+LIMIT_FLAGS = {
+    "--column-margin": (
+        "fidelity_column_margin",
+        "fidelity: how much more a column's shape may differ from the real data than two real samples do "
+        "before its test can fail it (TVD / KS points; default 0.03)",
+    ),
+    "--pair-margin": (
+        "fidelity_pair_margin",
+        "fidelity: the same margin for a column pair's correlation or contingency (default 0.03)",
+    ),
+    "--max-copy-excess": (
+        "privacy_max_copy_excess",
+        "privacy: exact-copy rate above the holdout's that is tolerated (default 0: any significant excess fails)",
+    ),
+    "--max-epsilon": (
+        "privacy_max_epsilon",
+        "privacy: highest passing ε lower bound of the membership attack at a low false-positive rate "
+        "(default 0: its true-positive rate may not beat its false-positive rate)",
+    ),
+    "--max-advantage": (
+        "privacy_max_advantage",
+        "privacy: membership-attack advantage (TPR - FPR) that passes even when significant (default 0.1)",
+    ),
+    "--max-dcr-share": (
+        "privacy_max_dcr_share",
+        "privacy (warning): highest passing share of synthetic rows closer to training than to holdout "
+        "rows (default 0.52)",
+    ),
+    "--max-close-share": (
+        "privacy_max_close_share",
+        "privacy: highest passing share of synthetic rows too close to a training row (default 0.1)",
+    ),
+    "--max-inference-risk": (
+        "privacy_max_inference_risk",
+        "privacy: attribute-inference risk that passes even when significant (default 0)",
+    ),
+    "--max-linkability-risk": (
+        "privacy_max_linkability_risk",
+        "privacy: linkability risk that passes even when significant (default 0)",
+    ),
+    "--max-dpd": (
+        "fairness_max_dpd",
+        "fairness (warning): highest passing demographic parity difference in the synthetic data (default 0.1)",
+    ),
+    "--max-amplification": (
+        "fairness_max_amplification",
+        "fairness: widening of the real data's largest group gap that is tolerated (default 0.03)",
+    ),
+    "--max-rate-change": (
+        "fairness_max_rate_change",
+        "fairness: change of a group's positive rate that is tolerated (default 0: any significant change fails)",
+    ),
+    "--max-share-ratio": (
+        "fairness_max_share_ratio",
+        "fairness: largest tolerated ratio of a group's synthetic to real share, and its inverse (default 1.25)",
+    ),
+}
+
+
+def _weights(text: str) -> dict[str, float]:
+    """``privacy=2,fidelity=1`` as module weights; a module not named weighs 1."""
+    weights = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        module, _, value = part.partition("=")
+        try:
+            weights[module.strip()] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{part}' is not MODULE=NUMBER (e.g. privacy=2)") from None
+    return weights
+
+
+def _add_limit_options(parser: argparse.ArgumentParser) -> None:
+    limits = parser.add_argument_group("limits of the gate's checks (see the report for each check's test)")
+    for flag, (parameter, text) in LIMIT_FLAGS.items():
+        limits.add_argument(flag, dest=parameter, type=float, default=None, metavar="LIMIT", help=text)
+    parser.add_argument(
+        "--weights",
+        type=_weights,
+        default=None,
+        metavar="MODULE=W,...",
+        help="module weights in the overall score, e.g. privacy=2,fidelity=1 (a module not named weighs 1; "
+        "the overall score does not decide the gate)",
     )
 
 
@@ -155,8 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     audit = commands.add_parser("audit", help="audit synthetic data against the real data it was made from")
-    audit.add_argument("--real", required=True, help="real training data (CSV, CSV.gz or Parquet)")
-    audit.add_argument("--synthetic", required=True, help="synthetic data (CSV, CSV.gz or Parquet)")
+    audit.add_argument(
+        "--real", help="real training data (CSV, CSV.gz or Parquet; required unless the --config file names it)"
+    )
+    audit.add_argument(
+        "--synthetic", help="synthetic data (CSV, CSV.gz or Parquet; required unless the --config file names it)"
+    )
     audit.add_argument(
         "--holdout",
         help="real rows the generator never saw (CSV, CSV.gz or Parquet; recommended): the members' counterpart "
@@ -180,24 +271,57 @@ def build_parser() -> argparse.ArgumentParser:
         "session (needs the spark extra and Java)",
     )
     audit.add_argument(
-        "--columns", type=_column_names, default=None, metavar="COLUMNS",
+        "--columns",
+        type=_column_names,
+        default=None,
+        metavar="COLUMNS",
         help="comma-separated columns to audit, and no others (default: every column real and synthetic share)",
     )
     audit.add_argument(
-        "--ignore-columns", type=_column_names, default=None, metavar="COLUMNS",
+        "--ignore-columns",
+        type=_column_names,
+        default=None,
+        metavar="COLUMNS",
         help="comma-separated columns to leave out of every audit",
     )
     audit.add_argument(
-        "--keep-columns", type=_column_names, default=None, metavar="COLUMNS",
+        "--keep-columns",
+        type=_column_names,
+        default=None,
+        metavar="COLUMNS",
         help="audit these columns although each real row has its own value (by default such identifier "
         "columns are left out: they would hide copied rows from the exact-copy check)",
     )
+    audit.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a TOML file of settings with the API request's keys (real_data_url, synthetic_data_url and "
+        "holdout_data_url as file paths, relative to the file; protected_attributes, target_column, thresholds, "
+        "weights, ...); options given on the command line win",
+    )
+    audit.add_argument(
+        "--sep",
+        default=None,
+        metavar="CHAR",
+        help="CSV field separator, e.g. ';' or 'tab' (default: the comma, or the semicolon, tab or pipe the "
+        "header line holds instead)",
+    )
+    audit.add_argument(
+        "--encoding",
+        default=None,
+        metavar="NAME",
+        help="CSV text encoding, e.g. cp1252 (default: UTF-8, else Windows-1252, else Latin-1, whichever decodes "
+        "the whole file); bytes the given encoding cannot decode are read as U+FFFD and counted in the report",
+    )
     _add_threshold_options(audit)
+    _add_limit_options(audit)
     _add_privacy_options(audit)
     _add_fairness_options(audit)
     demo = commands.add_parser("demo", help="audit bundled demo data: a good and a poor synthetic set")
     demo.add_argument(
-        "--out", default="synth-audit-demo", help="folder for the two audits (default ./synth-audit-demo)"
+        "--out",
+        default="synth-audit-demo",
+        help="folder for the two audits, replaced by each rerun (default ./synth-audit-demo)",
     )
     demo.add_argument("--json", action="store_true", help="print both raw reports as JSON")
     _add_threshold_options(demo)
@@ -213,16 +337,60 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+#: Separators by name, for shells where a tab is awkward to type.
+SEPARATOR_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+#: The --config keys that name the input files, by the option they stand for.
+CONFIG_FILES = {"real_data_url": "real", "synthetic_data_url": "synthetic", "holdout_data_url": "holdout"}
+
+
+def read_config(path: str) -> dict[str, Any]:
+    """The settings of a ``--config`` TOML file (``InputError`` naming the file and the problem)."""
+    import tomllib
+
+    from auditing.errors import InputError
+
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(
+            f"--config file '{path}' does not exist" if not file.exists() else f"--config '{path}' is not a file"
+        )
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"--config file '{path}' is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"--config file '{path}' is not valid TOML: {error}") from None
+
+
 def vet_arguments(args: argparse.Namespace) -> None:
-    """Check the files and the output folder named on the command line before the engine loads.
+    """Check the files, the settings file and the output folder named on the command line before the engine loads.
 
     Raises ``InputError`` naming the option and the problem (missing, not a file, empty, not
-    CSV or Parquet; an output folder that is a file). Spark reads folders too, so with
-    ``--engine spark`` an input need only exist.
+    CSV or Parquet; an output folder that is a file; a bad separator or encoding; a settings
+    file that is not TOML). Input files named in ``--config`` fill the options not given,
+    relative to the config file; the rest of it is kept in ``args.settings`` (checked once the
+    engine has loaded). Spark reads folders too, so with ``--engine spark`` an input need only exist.
     """
     from auditing.errors import InputError
-    from auditing.io import file_label, sniff_format
+    from auditing.io import CsvDialect, file_label, sniff_format
 
+    args.settings = {}
+    if getattr(args, "config", None):
+        args.settings = read_config(args.config)
+        for key, option in CONFIG_FILES.items():
+            value = args.settings.pop(key, None)
+            if value is not None and getattr(args, option) is None:
+                if not isinstance(value, str):
+                    raise InputError(f"--config file '{args.config}': {key} must be a file path")
+                setattr(args, option, str(Path(args.config).parent / value))
+    if args.command == "audit":
+        for option in ("real", "synthetic"):
+            if getattr(args, option) is None:
+                key = next(k for k, v in CONFIG_FILES.items() if v == option)
+                raise InputError(f"--{option} is required (or {key} in the --config file)")
+        separator = args.sep if args.sep is not None else args.settings.get("csv_separator")
+        encoding = args.encoding if args.encoding is not None else args.settings.get("csv_encoding")
+        args.dialect = CsvDialect(SEPARATOR_NAMES.get(separator, separator) if separator else None, encoding)
     for option in ("real", "synthetic", "holdout"):
         value = getattr(args, option, None)
         if value is None:
@@ -239,8 +407,18 @@ def vet_arguments(args: argparse.Namespace) -> None:
 
 
 def _parameters(args: argparse.Namespace):
-    from auditing.parameters import AuditParameters
+    """The audit parameters: the --config file's settings, then the options given on the command line."""
+    from pydantic import ValidationError
 
+    from auditing.errors import InputError
+    from auditing.parameters import AuditParameters
+    from auditing.settings import AuditSettings, full_weights
+
+    try:
+        values = AuditSettings.model_validate(getattr(args, "settings", {})).parameter_values(only_set=True)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise InputError(f"--config file '{args.config}': {problems}") from None
     chosen = {
         "seed": args.seed,
         "fidelity_min_column_shapes_score": args.min_column_shapes,
@@ -259,8 +437,11 @@ def _parameters(args: argparse.Namespace):
         "fairness_intersection": False if getattr(args, "no_intersection", False) else None,
         "fail_on": args.fail_on,
         "alpha": args.alpha,
+        "weights": full_weights(args.weights) if getattr(args, "weights", None) else None,
+        **{parameter: getattr(args, parameter, None) for parameter, _ in LIMIT_FLAGS.values()},
     }
-    return AuditParameters(**{k: v for k, v in chosen.items() if v is not None})
+    values.update({k: v for k, v in chosen.items() if v is not None})
+    return AuditParameters(**values)
 
 
 def _stdout(text: str) -> None:
@@ -294,6 +475,7 @@ def _run_audit_command(args: argparse.Namespace, parameters, progress) -> int:
             progress=progress,
             engine=args.engine,
             data_docs=not args.no_docs,
+            dialect=args.dialect,
         )
     _stdout(json.dumps(outcome.to_dict(), indent=2) if args.json else summary_table(outcome.to_dict()))
     print(f"report: {outcome.report_path}", file=sys.stderr)
@@ -303,27 +485,48 @@ def _run_audit_command(args: argparse.Namespace, parameters, progress) -> int:
     return EXIT_PASS if outcome.passed else EXIT_FAIL
 
 
+#: Marks a folder the demo wrote, so that a rerun may replace it.
+DEMO_MARK = ".synth-audit-demo"
+_DEMO_PARTS = ("data", "good", "poor")
+
+
+def _demo_folder(out: Path) -> Path:
+    """The demo's output folder, its earlier output removed; ``InputError`` for a folder holding other files."""
+    import shutil
+
+    from auditing.errors import InputError
+
+    if out.is_dir() and any(out.iterdir()) and not (out / DEMO_MARK).is_file():
+        raise InputError(f"--out '{out}' holds files the demo did not write: name an empty folder or an earlier demo's")
+    for part in _DEMO_PARTS:  # an earlier run's pages would otherwise pile up in the new index
+        shutil.rmtree(out / part, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / DEMO_MARK).write_text("written by synth-audit demo; a rerun replaces this folder's audits\n")
+    return out
+
+
 def _run_demo_command(args: argparse.Namespace, parameters, progress) -> int:
     from auditing.demo import DEMO_FAIRNESS, write_demo_data
     from auditing.engine import run_audit
 
     parameters = replace(parameters, **DEMO_FAIRNESS)
-    out = Path(args.out)
+    out = _demo_folder(Path(args.out))
     progress("generating demo data (no download)")
-    files = write_demo_data(out / "data", seed=args.seed)
-    reports = {}
+    files = write_demo_data(out / "data", seed=parameters.seed)
+    reports, pages = {}, {}
     for name in ("good", "poor"):
         progress(f"auditing the {name} synthetic set")
         outcome = run_audit(
             files["real"], files[name], files["holdout"], out_dir=out / name, parameters=parameters, progress=progress
         )
-        reports[name] = outcome.to_dict()
+        reports[name], pages[name] = outcome.to_dict(), outcome.data_docs_page
         if not args.json:
-            print(f"\n== demo: {name} synthetic set ({'PASS' if outcome.passed else 'FAIL'}) ==")
-            print(summary_table(outcome.to_dict()))
-            print(f"Data Docs: {outcome.data_docs_page}")
+            _stdout(f"\n== demo: {name} synthetic set ({'PASS' if outcome.passed else 'FAIL'}) ==")
+            _stdout(summary_table(outcome.to_dict()))
     if args.json:
-        print(json.dumps(reports, indent=2))
+        _stdout(json.dumps(reports, indent=2))
+    for name, page in pages.items():
+        print(f"Data Docs ({name} set): {page}", file=sys.stderr)
     good_passes, poor_fails = reports["good"]["success"], not reports["poor"]["success"]
     print(
         f"\nThe good set {'passes' if good_passes else 'FAILS'}; the poor set {'fails' if poor_fails else 'PASSES'}. "
@@ -351,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         parameters = _parameters(args)
-    except ValueError as error:  # a threshold or weight out of range
+    except ValueError as error:  # a threshold or weight out of range, a bad --config file (InputError)
         print(f"synth-audit: error: {error}", file=sys.stderr)
         return EXIT_INPUT
     command = _run_audit_command if args.command == "audit" else _run_demo_command

@@ -30,6 +30,7 @@ from auditing.checkpoint import (
 )
 from auditing.errors import InputError, UnknownColumn
 from auditing.headline import add_headline
+from auditing.io import FROM_FILE, CsvDialect
 from auditing.parameters import AuditParameters
 from auditing.report import build_report
 from auditing.single_file import write_single_file
@@ -38,6 +39,7 @@ from expectations.metrics.errors import AuditDataError, MissingColumnError
 from expectations.metrics.fairness import check_fairness_inputs
 from expectations.metrics.inference import check_secrets
 from expectations.metrics.linkability import link_split
+from expectations.metrics.progress import reporting
 from expectations.metrics.sources import split_sources
 
 Progress = Callable[[str], None]
@@ -54,11 +56,15 @@ def check_settings(batch: AuditBatch, parameters: AuditParameters) -> None:
 
 
 def pandas_audit_batch(
-    real: TableInput, synthetic: TableInput, holdout: TableInput | None, parameters: AuditParameters
+    real: TableInput,
+    synthetic: TableInput,
+    holdout: TableInput | None,
+    parameters: AuditParameters,
+    dialect: CsvDialect = FROM_FILE,
 ) -> AuditBatch:
     """The pandas audit batch for ``parameters`` (source column, column choice), its settings checked."""
     batch = build_audit_batch(
-        real, synthetic, holdout, source_column=parameters.source_column, **parameters.column_choice
+        real, synthetic, holdout, source_column=parameters.source_column, dialect=dialect, **parameters.column_choice
     )
     check_settings(batch, parameters)
     return batch
@@ -117,6 +123,7 @@ def run_audit(
     progress: Progress = _quiet,
     engine: str = "pandas",
     data_docs: bool = True,
+    dialect: CsvDialect = FROM_FILE,
 ) -> AuditReport:
     """Audit ``synthetic`` against ``real`` (and ``holdout``); the result as an ``AuditReport``.
 
@@ -126,7 +133,8 @@ def run_audit(
     Without ``out_dir`` the audit runs in memory and leaves no files (no Data Docs). ``progress`` is called
     with a line before each slow step.
     ``engine="spark"`` builds the batch as a Spark DataFrame (inputs: Spark DataFrames or local
-    files read by the active Spark session) and runs the Spark checkpoint.
+    files read by the active Spark session) and runs the Spark checkpoint. ``dialect``: the
+    separator and encoding of CSV files (default: found from each file).
     Raises ``InputError`` for bad inputs and ``UnregisteredExpectationError`` for a broken suite.
     """
     parameters = parameters or AuditParameters()
@@ -135,10 +143,17 @@ def run_audit(
     if engine == "spark":
         from auditing.spark_batch import build_spark_audit_batch
 
-        batch = build_spark_audit_batch(real, synthetic, holdout, source_column=parameters.source_column)
+        batch = build_spark_audit_batch(
+            real,
+            synthetic,
+            holdout,
+            source_column=parameters.source_column,
+            dialect=dialect,
+            **parameters.column_choice,
+        )
         checkpoint_name = SPARK_CHECKPOINT_NAME
     elif engine == "pandas":
-        batch = pandas_audit_batch(real, synthetic, holdout, parameters)
+        batch = pandas_audit_batch(real, synthetic, holdout, parameters, dialect)
         checkpoint_name = CHECKPOINT_NAME
     else:
         raise InputError(f"unknown engine '{engine}' (pandas or spark)")
@@ -148,26 +163,27 @@ def run_audit(
     if engine == "spark":
         check_settings(batch, parameters)
 
-    try:
-        if out_dir is None or not data_docs:
-            progress("running the synthetic_data_audit suite (no Data Docs)")
-            with ExitStack() as stack:
-                # GX stores validation results even without actions: in the output folder, or one that goes.
-                store = Path(out_dir) if out_dir is not None else Path(stack.enter_context(_scratch()))
-                validation = run_validation(open_context(store.resolve()), batch.frame, parameters, checkpoint_name)
-            progress(f"suite done ({time.perf_counter() - started:.1f} s)")
-            report = build_report(batch, validation_result_dicts(validation), parameters, validation.success, None)
-            return AuditReport.from_dict(report, _write_report(Path(out_dir), report) if out_dir else None)
-        out = Path(out_dir).resolve()
-        out.mkdir(parents=True, exist_ok=True)
-        progress("running the synthetic_data_audit checkpoint and building Data Docs")
-        context = open_context(writable_dir=out)
-        result = run_checkpoint(
-            context, batch.frame, parameters, run_name=run_name(batch), checkpoint_name=checkpoint_name
-        )
-    finally:
-        if engine == "spark":
-            batch.frame.unpersist()
+    with reporting(None if progress is _quiet else progress):
+        try:
+            if out_dir is None or not data_docs:
+                progress("running the synthetic_data_audit suite (no Data Docs)")
+                with ExitStack() as stack:
+                    # GX stores validation results even without actions: in the output folder, or one that goes.
+                    store = Path(out_dir) if out_dir is not None else Path(stack.enter_context(_scratch()))
+                    validation = run_validation(open_context(store.resolve()), batch.frame, parameters, checkpoint_name)
+                progress(f"suite done ({time.perf_counter() - started:.1f} s)")
+                report = build_report(batch, validation_result_dicts(validation), parameters, validation.success, None)
+                return AuditReport.from_dict(report, _write_report(Path(out_dir), report) if out_dir else None)
+            out = Path(out_dir).resolve()
+            out.mkdir(parents=True, exist_ok=True)
+            progress("running the synthetic_data_audit checkpoint and building Data Docs")
+            context = open_context(writable_dir=out)
+            result = run_checkpoint(
+                context, batch.frame, parameters, run_name=run_name(batch), checkpoint_name=checkpoint_name
+            )
+        finally:
+            if engine == "spark":
+                batch.frame.unpersist()
     page = data_docs_page(context, result)
     progress(f"checkpoint done ({time.perf_counter() - started:.1f} s)")
 

@@ -2,8 +2,9 @@
 
 GX's own ``CheckpointResult.success`` is false as soon as any expectation fails, warnings
 included. The audit's gate is narrower and the same everywhere: by default it fails only on a
-**critical** failure (a failed critical expectation, or any expectation whose metric could not
-be computed: an unmeasured audit cannot be signed off); ``fail_on="warning"`` (strict mode)
+**critical** failure (a failed critical expectation, any expectation whose metric could not
+be computed: an unmeasured audit cannot be signed off, or a critical input finding: synthetic
+data that lacks a real column); ``fail_on="warning"`` (strict mode)
 fails on warnings too. Warnings stay visible in the report, the table and Data Docs either way.
 """
 
@@ -24,14 +25,22 @@ def check_fail_on(fail_on: str) -> str:
     return fail_on
 
 
-def gate_verdict(results: Iterable[Mapping[str, Any]], fail_on: str = DEFAULT_FAIL_ON) -> dict[str, Any]:
-    """The gate of per-expectation results (``auditing.checkpoint.result_dicts``).
+def gate_verdict(
+    results: Iterable[Mapping[str, Any]],
+    fail_on: str = DEFAULT_FAIL_ON,
+    findings: Iterable[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The gate of per-expectation results (``auditing.checkpoint.result_dicts``) and input findings.
 
     Returns ``{"fail_on", "passed", "failed_critical", "failed_warning"}``: the expectation
-    types that failed at each severity (an errored one counts as critical).
+    types that failed at each severity (an errored one counts as critical), then the kinds of
+    the ``findings`` whose ``severity`` is critical.
     """
     check_fail_on(fail_on)
     failed: dict[str, list[str]] = {"critical": [], "warning": []}
+    for finding in findings:
+        if finding.get("severity") in failed:
+            failed[finding["severity"]].append(finding["kind"])
     for result in results:
         if result["success"]:
             continue

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from auditing.errors import InputTooLarge, UnreadableInput
+from auditing.errors import InputError, InputTooLarge, UnreadableInput
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -31,6 +34,8 @@ class LoadedTable:
     sha256: str
     file_format: str
     source: str
+    #: Bytes the file's given encoding could not decode, read as U+FFFD (``CsvDialect``).
+    replaced_bytes: int = 0
 
 
 def sha256_file(path: Path) -> str:
@@ -46,10 +51,60 @@ SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 #: Tried in order when a file is not valid UTF-8: Windows' Western encoding, then Latin-1 (which
 #: decodes any byte, so the last resort).
 FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+_CHUNK = 1 << 22
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How CSV files are read: each field ``None`` is found from the file itself.
+
+    ``separator``: one character (default: the comma, or the semicolon, tab or pipe that the
+    header line holds instead). ``encoding``: a Python codec name (default: UTF-8, or the first
+    of ``FALLBACK_ENCODINGS`` that decodes the file); bytes the given encoding cannot decode are
+    read as U+FFFD and counted (``LoadedTable.replaced_bytes``).
+    """
+
+    separator: str | None = None
+    encoding: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.separator is not None and (len(self.separator) != 1 or self.separator in '"\r\n'):
+            raise InputError(
+                f"the separator must be one character other than a quote or a line break, got {self.separator!r}"
+            )
+        if self.encoding is not None:
+            try:
+                object.__setattr__(self, "encoding", codecs.lookup(self.encoding).name)
+            except LookupError:
+                raise InputError(f"unknown text encoding '{self.encoding}' (e.g. utf-8, cp1252, latin-1)") from None
+
+
+#: Separator and encoding both found from each file.
+FROM_FILE = CsvDialect()
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """What ``csv_layout`` found: the separator, the encoding, the bytes it could not decode."""
+
+    separator: str
+    encoding: str
+    replaced_bytes: int = 0
+
+    def describe(self, file_format: str) -> str:
+        """The format as the report names it: ``csv (semicolon-separated, cp1252, not UTF-8)``."""
+        notes = [f"{SEPARATORS[self.separator]}-separated"] if self.separator in SEPARATORS else []
+        notes += [] if self.separator in (",", *SEPARATORS) else [f"separated by {self.separator!r}"]
+        notes += [] if self.encoding == "utf-8" else [f"{self.encoding}, not UTF-8"]
+        return f"{file_format} ({', '.join(notes)})" if notes else file_format
+
+
+def _open(path: Path, compressed: bool):
+    return gzip.open(path, "rb") if compressed else path.open("rb")
 
 
 def _header_line(path: Path, compressed: bool) -> bytes:
-    with gzip.open(path, "rb") if compressed else path.open("rb") as handle:
+    with _open(path, compressed) as handle:
         return handle.readline(1 << 20)
 
 
@@ -62,36 +117,61 @@ def _separator(header: bytes) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path, compressed: bool) -> tuple[pa.Table, str]:
-    """The CSV as a table, and its format as the report names it (the separator, the encoding if not UTF-8).
+def _undecodable_bytes(path: Path, compressed: bool, encoding: str) -> int:
+    """How many bytes of the file ``encoding`` cannot decode (0: it decodes all of it), read in chunks."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    bad = 0
+    with _open(path, compressed) as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            while chunk:
+                try:
+                    decoder.decode(chunk)
+                    chunk = b""
+                except UnicodeDecodeError as error:
+                    # Skip the bytes it names and go on from there; the decoder's state was reset.
+                    bad += error.end - error.start
+                    chunk = error.object[error.end :]
+                    decoder.reset()
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            bad += error.end - error.start
+    return bad
 
-    pyarrow reads bytes that are not UTF-8 as binary columns, silently; such a file is read again
-    in the first fallback encoding that decodes it.
+
+def csv_layout(path: Path, compressed: bool, dialect: CsvDialect = FROM_FILE) -> CsvLayout:
+    """The separator and encoding a CSV file is read with: those given, else found in the file.
+
+    Encodings are found by decoding the whole file (UTF-8, then ``FALLBACK_ENCODINGS``), so a
+    file is never read as bytes or with replaced characters unless its given encoding says so.
     """
-    separator = _separator(_header_line(path, compressed))
-    convert = pa_csv.ConvertOptions(strings_can_be_null=True)
+    separator = dialect.separator or _separator(_header_line(path, compressed))
+    if dialect.encoding is not None:
+        return CsvLayout(separator, dialect.encoding, _undecodable_bytes(path, compressed, dialect.encoding))
+    for encoding in ("utf-8", *FALLBACK_ENCODINGS):
+        if encoding == FALLBACK_ENCODINGS[-1] or _undecodable_bytes(path, compressed, encoding) == 0:
+            return CsvLayout(separator, encoding)
+    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
 
-    def read(encoding: str = "utf8") -> pa.Table:
-        source = gzip.open(path, "rb") if compressed else path
-        return pa_csv.read_csv(
-            source,
-            read_options=pa_csv.ReadOptions(encoding=encoding),
-            parse_options=pa_csv.ParseOptions(delimiter=separator),
-            convert_options=convert,
-        )
 
-    table, encoding = read(), None
-    if any(pa.types.is_binary(field.type) for field in table.schema):
-        for encoding in FALLBACK_ENCODINGS:
-            try:
-                table = read(encoding)
-                break
-            except (pa.ArrowInvalid, UnicodeDecodeError):
-                continue
-    notes = [f"{SEPARATORS[separator]}-separated"] if separator != "," else []
-    notes += [f"{encoding}, not UTF-8"] if encoding else []
+def _read_csv(path: Path, compressed: bool, dialect: CsvDialect) -> tuple[pa.Table, str, int]:
+    """The CSV as a table, its format as the report names it, and the bytes read as U+FFFD."""
+    layout = csv_layout(path, compressed, dialect)
+    if layout.replaced_bytes:
+        # pyarrow decodes strictly; undecodable bytes become U+FFFD here instead, and are counted.
+        with _open(path, compressed) as handle:
+            source: Any = io.BytesIO(handle.read().decode(layout.encoding, errors="replace").encode("utf-8"))
+        encoding = "utf8"
+    else:
+        source, encoding = (gzip.open(path, "rb") if compressed else path), layout.encoding
+    table = pa_csv.read_csv(
+        source,
+        read_options=pa_csv.ReadOptions(encoding=encoding),
+        parse_options=pa_csv.ParseOptions(delimiter=layout.separator),
+        convert_options=pa_csv.ConvertOptions(strings_can_be_null=True),
+    )
     file_format = "csv.gz" if compressed else "csv"
-    return table, f"{file_format} ({', '.join(notes)})" if notes else file_format
+    return table, layout.describe(file_format), layout.replaced_bytes
 
 
 def check_column_names(names: list[str], label: str) -> None:
@@ -142,11 +222,13 @@ def read_table(
     display: str | None = None,
     max_rows: int | None = None,
     max_columns: int | None = None,
+    dialect: CsvDialect = FROM_FILE,
 ) -> LoadedTable:
     """Read the ``role`` input (``real``, ``synthetic``, ``holdout``) from a local file.
 
     Parquet is recognised by its magic bytes, gzip by its header, anything else is read as CSV
-    (empty fields are missing values). ``display`` names the input in messages and the report
+    (empty fields are missing values) with ``dialect``'s separator and encoding, each found from
+    the file when not given (``csv_layout``). ``display`` names the input in messages and the report
     (default: the path). Raises ``UnreadableInput`` naming the file for a missing, empty or
     unreadable file, without quoting its content, and ``InputTooLarge`` above ``max_rows`` or
     ``max_columns`` (a Parquet file's are checked from its footer before reading).
@@ -158,9 +240,9 @@ def read_table(
         if head == PARQUET_MAGIC:
             footer = pq.read_metadata(file)
             _check_caps(label, footer.num_rows, footer.num_columns, max_rows, max_columns)
-            table, file_format = pq.read_table(file), "parquet"
+            table, file_format, replaced = pq.read_table(file), "parquet", 0
         else:
-            table, file_format = _read_csv(file, head[:2] == GZIP_MAGIC)
+            table, file_format, replaced = _read_csv(file, head[:2] == GZIP_MAGIC, dialect)
     except (pa.ArrowException, OSError, EOFError, gzip.BadGzipFile) as error:
         counts = _FIELD_COUNT.search(str(error))
         detail = (
@@ -175,7 +257,9 @@ def read_table(
     if table.num_rows == 0:
         raise UnreadableInput(f"{label} has a header but no rows")
     _check_caps(label, table.num_rows, table.num_columns, max_rows, max_columns)
-    return LoadedTable(table.to_pandas(), sha256_file(file), file_format, display or file.name)
+    # Dates as datetime64, not Python date objects (which would read as categories).
+    frame = table.to_pandas(date_as_object=False)
+    return LoadedTable(frame, sha256_file(file), file_format, display or file.name, replaced)
 
 
 def _check_caps(label: str, rows: int, columns: int, max_rows: int | None, max_columns: int | None) -> None:

@@ -72,6 +72,11 @@ class AuditParameters:
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if self.fairness_target is not None and self.fairness_positive_label is None:
             raise ValueError("a positive label is needed with the target column (fairness_positive_label)")
+        if self.fairness_target is not None and not self.fairness_protected_attributes:
+            raise ValueError(
+                "a target column is judged per protected group: name the protected attributes "
+                "(fairness_protected_attributes) or leave the target out"
+            )
         check_fail_on(self.fail_on)
         unknown = set(self.weights) - set(MODULES)
         if unknown:

@@ -274,6 +274,15 @@ def _result_findings(modules: dict[str, dict[str, Any]]) -> list[dict[str, Any]]
     return findings
 
 
+def _raise_risk(entry: dict[str, Any] | None, finding: dict[str, Any]) -> None:
+    """A critical input finding makes its module's risk high and leads its message."""
+    if entry is None or finding.get("severity") != "critical":
+        return
+    entry["risk_level"] = "high"
+    lead = finding["message"][:1].upper() + finding["message"][1:]
+    entry["message"] = f"{lead}: this fails the gate. On the columns it has: {entry['message']}"
+
+
 def build_report(
     batch: AuditBatch,
     results: list[dict[str, Any]],
@@ -286,8 +295,11 @@ def build_report(
     for result in results:
         grouped.setdefault(module_of(result["type"]), []).append(result)
     modules = {m: _module_entry(m, grouped[m]) for m in MODULES}
+    input_findings = [f.to_dict() for f in batch.findings]
+    for finding in input_findings:
+        _raise_risk(modules.get(finding["module"]), finding)
     module_scores = {m: entry["score"] for m, entry in modules.items()}
-    gate = gate_verdict(results, parameters.fail_on)
+    gate = gate_verdict(results, parameters.fail_on, input_findings)
     return {
         "schema_version": SCHEMA_VERSION,
         "audit_id": audit_id(batch.inputs, parameters),
@@ -304,7 +316,7 @@ def build_report(
         "module_scores": module_scores,
         "detailed_findings": {m: {"risk_level": e["risk_level"], "message": e["message"]} for m, e in modules.items()},
         "modules": modules,
-        "findings": [f.to_dict() for f in batch.findings] + _result_findings(modules),
+        "findings": input_findings + _result_findings(modules),
         "columns": {name: batch.kinds[name] for name in batch.columns},
         "sample_sizes": batch.sample_sizes,
         "inputs": batch.inputs,

@@ -15,7 +15,7 @@ from typing import Any
 
 from auditing.engine import run_audit
 from auditing.fetch import InputPolicy, Location, S3Location, check_location, fetch_input, s3_client_for
-from auditing.io import read_table
+from auditing.io import FROM_FILE, CsvDialect, read_table
 from auditing.parameters import AuditParameters
 from auditing.results import Published, publish_locally, publish_to_s3
 
@@ -52,8 +52,10 @@ def audit_locations(
     *,
     work_dir: Path | None = None,
     s3_client: Any = None,
+    dialect: CsvDialect = FROM_FILE,
 ) -> ServiceAudit:
-    """Fetch, read, audit and publish; the report's ``data_docs_url`` is where the page was stored."""
+    """Fetch, read (CSV files with ``dialect``), audit and publish; the report's ``data_docs_url`` is
+    where the page was stored."""
     if work_dir is not None:
         work_dir.mkdir(parents=True, exist_ok=True)
     reads_s3 = any(isinstance(location, S3Location) for location in locations.values())
@@ -69,6 +71,7 @@ def audit_locations(
                 display=location.display(),
                 max_rows=policy.limits.max_rows,
                 max_columns=policy.limits.max_columns,
+                dialect=dialect,
             )
         with AUDIT_LOCK:
             outcome = run_audit(

@@ -15,11 +15,33 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from auditing.batch import AuditBatch, Finding, alignment_findings, support_finding, unreadable_finding
+from auditing.batch import (
+    MIN_ROWS,
+    AuditBatch,
+    Finding,
+    alignment_findings,
+    check_holdout_columns,
+    choose_columns,
+    identifier_rule,
+    replaced_bytes_finding,
+    shared_columns,
+    size_findings,
+    support_finding,
+    unreadable_finding,
+)
 from auditing.errors import InputError, UnreadableInput
-from auditing.io import GZIP_MAGIC, PARQUET_MAGIC, sha256_file, sniff_format
+from auditing.io import (
+    FROM_FILE,
+    GZIP_MAGIC,
+    PARQUET_MAGIC,
+    CsvDialect,
+    check_column_names,
+    csv_layout,
+    file_label,
+    sha256_file,
+    sniff_format,
+)
 from expectations import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL
-from expectations.metrics.errors import names_list
 from expectations.spark.columns import column, spark_column_kind
 
 #: A table for the Spark engine: a Spark DataFrame or a local CSV / CSV.gz / Parquet file.
@@ -28,26 +50,73 @@ _ROLES = ("real", "holdout", "synthetic")
 _LABELS = {"real": REAL_LABEL, "holdout": HOLDOUT_LABEL, "synthetic": SYNTHETIC_LABEL}
 
 
-def read_spark_table(spark: SparkSession, path: str | Path, role: str) -> tuple[DataFrame, dict[str, Any]]:
+def read_spark_table(
+    spark: SparkSession, path: str | Path, role: str, dialect: CsvDialect = FROM_FILE
+) -> tuple[DataFrame, dict[str, Any]]:
     """Read a local file with Spark's own readers (header row, inferred types; Parquet by its magic).
 
-    Returns the DataFrame and what the report says about the input. Raises ``UnreadableInput``
-    naming the file as ``auditing.io.read_table`` does.
+    A CSV file's separator and encoding are those ``auditing.io.csv_layout`` gives the pandas
+    reader. Returns the DataFrame and what the report says about the input (``replaced_bytes``
+    when the given encoding could not decode some). Raises ``UnreadableInput`` naming the file
+    as ``auditing.io.read_table`` does.
     """
     file = Path(path)
-    label = f"{role} data file '{path}'"
+    label = file_label(role, path)
     head = sniff_format(file, label)
-    if head[:2] == GZIP_MAGIC and not file.name.endswith(".gz"):
+    compressed = head[:2] == GZIP_MAGIC
+    if compressed and not file.name.endswith(".gz"):
         # Spark picks the codec from the file name only.
         raise UnreadableInput(f"{label} is gzip-compressed; the Spark engine needs its name to end in .gz")
     location = str(file.resolve())
+    info: dict[str, Any] = {"source": file.name}
     if head == PARQUET_MAGIC:
         frame, file_format = spark.read.parquet(location), "parquet"
     else:
-        frame = spark.read.csv(location, header=True, inferSchema=True, mode="FAILFAST", enforceSchema=False)
-        file_format = "csv.gz" if head[:2] == GZIP_MAGIC else "csv"
-    info = {"source": file.name, "format": file_format, "sha256": sha256_file(file), "columns": len(frame.columns)}
+        layout = csv_layout(file, compressed, dialect)
+        frame = spark.read.csv(
+            location,
+            header=True,
+            inferSchema=True,
+            mode="FAILFAST",
+            enforceSchema=False,
+            sep=layout.separator,
+            encoding=layout.encoding,
+        )
+        file_format = layout.describe("csv.gz" if compressed else "csv")
+        if layout.replaced_bytes:
+            info["replaced_bytes"] = layout.replaced_bytes
+    check_column_names(frame.columns, label)
+    info.update(format=file_format, sha256=sha256_file(file), columns=len(frame.columns))
     return frame, info
+
+
+def _spark_identifiers(real: DataFrame, names: list[str]) -> set[str]:
+    """The real columns ``identifier_rule`` calls identifiers, from one aggregation."""
+    if not names:
+        return set()
+    aggregates = [F.count(F.lit(1)).alias("n")]
+    for i, name in enumerate(names):
+        value, dtype = column(name), real.schema[name].dataType
+        aggregates += [F.countDistinct(value).alias(f"d{i}"), F.sum(value.isNull().cast("long")).alias(f"m{i}")]
+        if isinstance(dtype, T.NumericType):
+            aggregates += [
+                F.sum((value != F.floor(value)).cast("long")).alias(f"f{i}"),
+                (F.max(value) - F.min(value) + 1).cast("double").alias(f"s{i}"),
+            ]
+    row = real.agg(*aggregates).collect()[0]
+    found = set()
+    for i, name in enumerate(names):
+        dtype = real.schema[name].dataType
+        if isinstance(dtype, T.StringType):
+            kind, span = "text", None
+        elif isinstance(dtype, T.NumericType):
+            kind = "whole" if not row[f"f{i}"] else "number"
+            span = row[f"s{i}"]
+        else:
+            kind, span = "other", None
+        if identifier_rule(int(row["n"]), int(row[f"d{i}"]), int(row[f"m{i}"] or 0), kind, span):
+            found.add(name)
+    return found
 
 
 def _dataframe_fingerprint(frame: DataFrame) -> str:
@@ -92,6 +161,11 @@ def build_spark_audit_batch(
     *,
     source_column: str = SOURCE_COLUMN,
     spark: SparkSession | None = None,
+    columns: tuple[str, ...] = (),
+    ignore_columns: tuple[str, ...] = (),
+    keep_columns: tuple[str, ...] = (),
+    dialect: CsvDialect = FROM_FILE,
+    min_rows: int = MIN_ROWS,
 ) -> AuditBatch:
     """Stack real, holdout and synthetic rows into the one Spark DataFrame the Spark checkpoint validates.
 
@@ -100,6 +174,7 @@ def build_spark_audit_batch(
     real, synthetic, holdout : Spark DataFrames, or local files read with ``spark``.
     source_column : name of the added column holding each row's source label.
     spark : the session that reads files (default: the active one).
+    columns, ignore_columns, keep_columns, dialect, min_rows : as for ``build_audit_batch``.
 
     Returns
     -------
@@ -117,27 +192,35 @@ def build_spark_audit_batch(
             session = spark or SparkSession.getActiveSession()
             if session is None:
                 raise InputError("no active Spark session to read the input files with")
-            frames[role], inputs[role] = read_spark_table(session, value, role)
+            frames[role], inputs[role] = read_spark_table(session, value, role, dialect)
         if not frames[role].columns:
             raise InputError(f"the {role} data has no columns")
-        if source_column in frames[role].columns:
-            raise InputError(f"the {role} data already has a column '{source_column}', the audit's source column")
 
+    labels = {
+        role: file_label(role, info["source"]) if "sha256" in info else f"the {role} DataFrame"
+        for role, info in inputs.items()
+    }
+    small = size_findings({role: frame.count() for role, frame in frames.items()}, labels, min_rows)
+    left_holdout = (frames.pop("holdout"), inputs["holdout"]) if small else None
+
+    columns_asked = columns
     real_columns = list(frames["real"].columns)
-    syn_columns = set(frames["synthetic"].columns)
-    columns = [c for c in real_columns if c in syn_columns]
-    if not columns:
-        raise InputError(
-            f"the real and synthetic data share no column (real: {names_list(real_columns)}; "
-            f"synthetic: {names_list(sorted(syn_columns))})"
-        )
-    findings: list[Finding] = alignment_findings(real_columns, syn_columns)
+    columns = shared_columns({role: list(frame.columns) for role, frame in frames.items()}, source_column)
+    findings: list[Finding] = small + [
+        replaced_bytes_finding(role, info.pop("replaced_bytes"), dialect.encoding)
+        for role, info in inputs.items()
+        if info.get("replaced_bytes")
+    ]
+    findings += alignment_findings(real_columns, set(frames["synthetic"].columns), ignore_columns)
+    # Named columns are audited as they are; otherwise only the columns the rule could leave out are counted.
+    candidates = [] if columns_asked else [c for c in columns if c not in keep_columns and c not in ignore_columns]
+    identifiers = _spark_identifiers(frames["real"], candidates)
+    columns, left_out = choose_columns(
+        columns, real_columns, identifiers.__contains__, columns_asked, ignore_columns, keep_columns
+    )
+    findings.extend(left_out)
     if "holdout" in frames:
-        lacking = [c for c in columns if c not in frames["holdout"].columns]
-        if lacking:
-            raise InputError(
-                f"the holdout data lacks audit column(s) {names_list(lacking)} that real and synthetic share"
-            )
+        check_holdout_columns(columns, list(frames["holdout"].columns))
 
     real_types = {name: frames["real"].schema[name].dataType for name in columns}
     kinds = {name: spark_column_kind(real_types[name]) for name in columns}
@@ -176,11 +259,16 @@ def build_spark_audit_batch(
         sizes[role] = per_label.get(_LABELS[role], 0)
         if sizes[role] == 0:
             raise InputError(f"the {role} data has no rows")
-    for role, info in inputs.items():
+    for role, frame in frames.items():
+        info = inputs[role]
         if "sha256" not in info:
-            info["sha256"] = _dataframe_fingerprint(frames[role])
+            info["sha256"] = _dataframe_fingerprint(frame)
         info["rows"] = sizes[role]
-        info.setdefault("columns", len(frames[role].columns))
+        info.setdefault("columns", len(frame.columns))
+    if left_holdout is not None:
+        frame, info = left_holdout
+        info.setdefault("sha256", _dataframe_fingerprint(frame))
+        info.update(rows=frame.count(), columns=len(frame.columns))
     findings.extend(_outside_real_support(stacked, source_column, columns, kinds, sizes["synthetic"] or 0))
     return AuditBatch(
         frame=stacked,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import importlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, ClassVar, List, Optional, Tuple, Union
 
@@ -25,6 +26,7 @@ from great_expectations.render.renderer.renderer import renderer
 
 from expectations.levels import DEFAULT_ALPHA
 from expectations.metrics.errors import AuditDataError
+from expectations.metrics.progress import announce
 from expectations.metrics.sources import split_sources
 from expectations.rendering import check_state, configuration_kwargs, sentence, status_cell
 
@@ -314,7 +316,11 @@ def profile_from_batch(
             frames["real"], frames["synthetic"], frames.get("holdout"), columns=columns, **counts, **settings
         )
 
-    return guarded_metric(compute, family)
+    announce(f"computing the {family} figures")
+    started = time.perf_counter()
+    result = guarded_metric(compute, family)
+    announce(f"{family} figures done ({time.perf_counter() - started:.1f} s)")
+    return result
 
 
 class AuditProfileMetric(TableMetricProvider):

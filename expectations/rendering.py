@@ -132,9 +132,7 @@ def grouped_bar_chart(panels: Sequence[GroupedBars]) -> RenderedGraphContent:
     # Each panel its own category and offset scales: shared ones size every panel's bands for the
     # panel with the most groups, so bars overlap and run past the axis (Adult's race, sex & race).
     chart = (
-        charts[0]
-        if len(charts) == 1
-        else alt.vconcat(*charts).resolve_scale(x="independent", xOffset="independent")
+        charts[0] if len(charts) == 1 else alt.vconcat(*charts).resolve_scale(x="independent", xOffset="independent")
     )
     # SVG rather than canvas: the marks stay in the page, readable by people with assistive tools and by tests.
     chart = chart.properties(usermeta={"embedOptions": {"renderer": "svg"}})

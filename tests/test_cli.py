@@ -185,8 +185,21 @@ def test_demo_runs_a_good_and_a_poor_set_and_says_where_the_html_is(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert "== demo: good synthetic set (PASS) ==" in completed.stdout
     assert "== demo: poor synthetic set (FAIL) ==" in completed.stdout
-    pages = [Path(line.split(": ", 1)[1]) for line in completed.stdout.splitlines() if line.startswith("Data Docs:")]
+    # Results on stdout, paths and progress on stderr, as for `synth-audit audit`.
+    lines = completed.stderr.splitlines()
+    pages = [Path(line.split(": ", 1)[1]) for line in lines if line.startswith("Data Docs (")]
     assert len(pages) == 2 and all(page.is_file() and page.suffix == ".html" for page in pages)
+    assert "Data Docs" not in completed.stdout
+    again = subprocess.run([*CLI, "demo", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    # A rerun replaces the demo's output instead of adding a second run to each Data Docs index.
+    assert len(list((tmp_path / "good" / "validations").rglob("*.json"))) == 1
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine")
+    refused = subprocess.run([*CLI, "demo", "--out", str(other)], capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "holds files the demo did not write" in refused.stderr
+    assert (other / "keep.txt").read_text() == "mine"
 
 
 def test_a_reader_that_stops_early_does_not_change_the_exit_code(demo_files, tmp_path):
@@ -270,3 +283,47 @@ def test_no_docs_writes_the_report_alone_and_quiet_prints_no_progress(demo_files
     assert json.loads(bare.stdout) == report
     assert "[" not in bare.stderr and "loading the audit engine" in full.stderr
     assert bare.stderr.strip() == f"report: {(tmp_path / 'bare' / 'report.json').resolve()}"
+
+
+def test_config_file_limits_weights_and_separator_options(capsys, demo_files, tmp_path):
+    """A --config file takes the API request's keys; options on the command line win over it."""
+    pd.read_csv(demo_files["good"]).to_csv(tmp_path / "synthetic.csv", index=False, sep="|")
+    config = tmp_path / "audit.toml"
+    config.write_text(
+        f'real_data_url = "{demo_files["real"]}"\nsynthetic_data_url = "synthetic.csv"\n'
+        'bootstrap_replicates = 0\nweights = {privacy = 2}\ncsv_separator = "|"\n'
+        "[thresholds]\nprivacy_max_dcr_share = 0.6\n"
+    )
+    argv = ["audit", "--config", str(config), "--out", str(tmp_path / "o"), "--json", "--no-docs", "--quiet"]
+    assert main([*argv, "--max-advantage", "0.2", "--weights", "fidelity=3"]) in (0, 1)
+    report = json.loads(capsys.readouterr().out)
+    parameters = report["parameters"]
+    assert parameters["privacy_max_dcr_share"] == 0.6 and parameters["privacy_max_advantage"] == 0.2
+    assert parameters["weights"] == {"privacy": 1.0, "fairness": 1.0, "fidelity": 3.0}
+    assert parameters["bootstrap_replicates"] == 0 and report["inputs"]["synthetic"]["format"] == "csv (pipe-separated)"
+    config.write_text(config.read_text() + "max_dpd = 3\n")
+    err = _input_error(capsys, *argv)
+    assert "--config file" in err and "thresholds.max_dpd" in err
+    config.write_text("seed = \n")
+    assert f"--config file '{config}' is not valid TOML" in _input_error(capsys, *argv)
+    assert "--real is required" in _input_error(capsys, "audit", "--synthetic", str(demo_files["good"]))
+    small = tmp_path / "small.csv"
+    pd.read_csv(demo_files["good"]).head(5).to_csv(small, index=False)
+    err = _input_error(capsys, *audit_argv(demo_files["real"], small, tmp_path / "o2"))
+    assert f"synthetic data file '{small}' has 5 row(s); an audit needs at least 30" in err
+    err = _input_error(
+        capsys,
+        *audit_argv(
+            demo_files["real"], demo_files["good"], tmp_path / "o3", "--target", "outcome", "--positive-label", "yes"
+        ),
+    )
+    assert "a target column is judged per protected group" in err
+
+
+def test_limit_flags_defaults_are_the_parameters_defaults():
+    """--help states each limit's default without loading the engine; they must be AuditParameters'."""
+    from auditing.cli import LIMIT_FLAGS
+    from auditing.parameters import AuditParameters
+
+    for flag, (parameter, text) in LIMIT_FLAGS.items():
+        assert f"default {getattr(AuditParameters, parameter):g}" in text, flag

@@ -58,9 +58,7 @@ def test_parameters_from_a_mapping_and_the_failure_message(demo):
         as_parameters({"no_such_setting": 1})
     report = run_audit(demo["real"], demo["poor"], demo["holdout"])
     names = [report.check(t).name for t in report.gate.failed_critical]
-    assert failure_message(report) == (
-        f"the synthetic data failed the audit (critical gate): {', '.join(names)}"
-    )
+    assert failure_message(report) == (f"the synthetic data failed the audit (critical gate): {', '.join(names)}")
     summary = report.summary()
     assert summary["passed"] is False and summary["failed_critical"] == list(report.gate.failed_critical)
     assert summary["module_scores"] == {name: m.score for name, m in report.modules.items()}

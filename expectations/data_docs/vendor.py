@@ -20,9 +20,13 @@ from expectations.data_docs.assets import ASSETS, STATIC_DIR, Asset
 
 
 def _pack(package: str, version: str, into: Path) -> Path:
-    name = subprocess.run(
-        ["npm", "pack", "--silent", f"{package}@{version}"], cwd=into, capture_output=True, text=True, check=True
-    ).stdout.strip().splitlines()[-1]
+    name = (
+        subprocess.run(
+            ["npm", "pack", "--silent", f"{package}@{version}"], cwd=into, capture_output=True, text=True, check=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     return into / name
 
 
@@ -44,8 +48,10 @@ def vendor(assets: Sequence[Asset], folder: Path) -> None:
             target = folder / asset.target
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-            rows.append(f"| `{asset.target}` | {asset.package} {asset.version} | {notices[key]} | "
-                        f"`{hashlib.sha256(data).hexdigest()}` |")
+            rows.append(
+                f"| `{asset.target}` | {asset.package} {asset.version} | {notices[key]} | "
+                f"`{hashlib.sha256(data).hexdigest()}` |"
+            )
     (folder / "NOTICE.md").write_text(
         "# Vendored web assets\n\n"
         "Copied unchanged from the npm registry (`expectations.data_docs.vendor`); each keeps\n"

@@ -43,6 +43,7 @@ from expectations.metrics.bootstrap import BlockResampler, centred_intervals, pe
 from expectations.metrics.distributions import CodedColumn, code_column, ks_statistic, tvd_from_counts
 from expectations.metrics.errors import AuditDataError
 from expectations.metrics.pairs import contingency_similarity, correlation_similarity, joint_codes, pearson
+from expectations.metrics.progress import Ticker
 from expectations.metrics.significance import excess_rate_p_value, expected_null_tvd, homogeneity_p_value
 
 REAL, SYNTHETIC, HOLDOUT = "real", "synthetic", "holdout"
@@ -336,6 +337,16 @@ def _display_distribution(column: ColumnStats, max_levels: int, min_count: int) 
     return {"column": column.name, "levels": levels, "real": real_out, "synthetic": syn_out}
 
 
+def _all_pairs(coded: list[CodedColumn], sides: Sequence[str], resamplers: Resamplers | None) -> list[PairStats]:
+    """``_pair_stats`` of every column pair (the slow part on wide tables, so it tells its progress)."""
+    ticker = Ticker("fidelity, column pairs", len(coded) * (len(coded) - 1) // 2)
+    stats = []
+    for a, b in combinations(coded, 2):
+        stats.append(_pair_stats(a, b, sides, resamplers))
+        ticker.advance()
+    return stats
+
+
 def fidelity_profile(
     real: pd.DataFrame,
     synthetic: pd.DataFrame,
@@ -391,7 +402,7 @@ def fidelity_profile(
         }
     return fidelity_from_stats(
         [_column_stats(column, sides, resamplers) for column in coded],
-        [_pair_stats(a, b, sides, resamplers) for a, b in combinations(coded, 2)],
+        _all_pairs(coded, sides, resamplers),
         {side: len(frame) for side, frame in frames.items()},
         {side: r.weights for side, r in resamplers.items()} if resamplers else None,
         n_bins=n_bins,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from expectations.metrics.parallel import map_parts, row_parts
+from expectations.metrics.progress import Ticker
 
 #: Keeps a distance ratio defined (0 / 0 = 1); distances of the encoding are O(0.01–1).
 RATIO_EPSILON = 1e-6
@@ -96,8 +97,10 @@ def nearest_neighbours(
         return forward, np.full(prepared_others.size, np.inf) if reverse else None
     parts = row_parts(prepared_rows.size, threads, _ROW_BLOCK)
 
+    ticker = Ticker("nearest-neighbour search", prepared_rows.size)
+
     def search(start: int, stop: int) -> np.ndarray | None:
-        return _search_rows(prepared_rows, start, stop, prepared_others, groups, forward, exclude, reverse)
+        return _search_rows(prepared_rows, start, stop, prepared_others, groups, forward, exclude, reverse, ticker)
 
     backwards = map_parts(search, parts)
     return forward, np.minimum.reduce(backwards) if reverse else None
@@ -220,6 +223,7 @@ def _search_rows(
     forward: np.ndarray,
     exclude: np.ndarray | None,
     reverse: bool,
+    ticker: Ticker,
 ) -> np.ndarray | None:
     """``nearest_neighbours`` for the rows [start, stop): fills their ``forward`` columns and
     returns the ``others`` rows' distances to their closest row of the range (with ``reverse``)."""
@@ -234,6 +238,7 @@ def _search_rows(
     step = _block_rows(others.size)
     for first in range(start, stop, step):
         last = min(first + step, stop)
+        ticker.advance(last - first)
         block_rows = np.arange(last - first)
         for group, (low, high) in enumerate(groups):
             if high == low:
@@ -312,8 +317,10 @@ def nearest_ties(
     if prepared_rows.size == 0 or prepared_others.size == 0:
         return best, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
 
+    ticker = Ticker("nearest-neighbour search (ties)", prepared_rows.size)
+
     def search(start: int, stop: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        return _ties_of_rows(prepared_rows, start, stop, prepared_others, best)
+        return _ties_of_rows(prepared_rows, start, stop, prepared_others, best, ticker)
 
     found = map_parts(search, row_parts(prepared_rows.size, threads, _ROW_BLOCK))
     return (
@@ -324,7 +331,7 @@ def nearest_ties(
 
 
 def _ties_of_rows(
-    rows: _Side, start: int, stop: int, others: _Side, best: np.ndarray
+    rows: _Side, start: int, stop: int, others: _Side, best: np.ndarray, ticker: Ticker
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """``nearest_ties`` for the rows [start, stop): fills their ``best`` and returns their tied
     pairs, block by block."""
@@ -333,6 +340,7 @@ def _ties_of_rows(
     step = _block_rows(others.size)
     for first in range(start, stop, step):
         last = min(first + step, stop)
+        ticker.advance(last - first)
         squared = scratch.product(rows.augmented[first:last], others.augmented)
         least = squared.min(axis=1).astype(np.float64)
         limit = _round_up_float32(least + rows.relative_margin * (rows.norms[first:last] + others.norms.max()))

@@ -46,17 +46,22 @@ causes = []  # Dagster wraps an exception raised in the check: keep each message
 while failure is not None:
     causes.append(failure.message.strip())
     failure = failure.cause
-print(json.dumps({
-    "success": result.success,
-    "materialized": materialized,
-    "checks": [
+print(
+    json.dumps(
         {
-            "passed": e.passed,
-            "blocking": e.blocking,
-            "severity": e.severity.value,
-            "metadata": {key: getattr(value, "value", value) for key, value in e.metadata.items()},
-        }
-        for e in evaluations
-    ],
-    "failure": " <- ".join(causes)[:2000] or None,
-}, default=str))
+            "success": result.success,
+            "materialized": materialized,
+            "checks": [
+                {
+                    "passed": e.passed,
+                    "blocking": e.blocking,
+                    "severity": e.severity.value,
+                    "metadata": {key: getattr(value, "value", value) for key, value in e.metadata.items()},
+                }
+                for e in evaluations
+            ],
+            "failure": " <- ".join(causes)[:2000] or None,
+        },
+        default=str,
+    )
+)

@@ -41,10 +41,14 @@ except Exception as error:  # noqa: BLE001 - the test reads what stopped the run
     print(json.dumps({"error": type(error).__name__, "message": str(error)[:500]}))
     sys.exit(1)
 (validation,) = result.run_results.values()
-print(json.dumps({
-    "success": result.success,
-    "evaluated": validation.statistics["evaluated_expectations"],
-    "failed": sorted(r.expectation_config.type for r in validation.results if not r.success),
-    "pages": len(list((out / "data_docs" / "validations").rglob("*.html"))),
-    "project": str(PROJECT),
-}))
+print(
+    json.dumps(
+        {
+            "success": result.success,
+            "evaluated": validation.statistics["evaluated_expectations"],
+            "failed": sorted(r.expectation_config.type for r in validation.results if not r.success),
+            "pages": len(list((out / "data_docs" / "validations").rglob("*.html"))),
+            "project": str(PROJECT),
+        }
+    )
+)
