@@ -287,10 +287,11 @@ def test_no_docs_writes_the_report_alone_and_quiet_prints_no_progress(demo_files
 
 def test_config_file_limits_weights_and_separator_options(capsys, demo_files, tmp_path):
     """A --config file takes the API request's keys; options on the command line win over it."""
-    pd.read_csv(demo_files["good"]).to_csv(tmp_path / "synthetic.csv", index=False, sep="|")
+    for role, source in (("real", demo_files["real"]), ("synthetic", demo_files["good"])):
+        pd.read_csv(source).to_csv(tmp_path / f"{role}.csv", index=False, sep="|")  # a separator serves all files
     config = tmp_path / "audit.toml"
     config.write_text(
-        f'real_data_url = "{demo_files["real"]}"\nsynthetic_data_url = "synthetic.csv"\n'
+        'real_data_url = "real.csv"\nsynthetic_data_url = "synthetic.csv"\n'
         'bootstrap_replicates = 0\nweights = {privacy = 2}\ncsv_separator = "|"\n'
         "[thresholds]\nprivacy_max_dcr_share = 0.6\n"
     )
@@ -310,7 +311,7 @@ def test_config_file_limits_weights_and_separator_options(capsys, demo_files, tm
     small = tmp_path / "small.csv"
     pd.read_csv(demo_files["good"]).head(5).to_csv(small, index=False)
     err = _input_error(capsys, *audit_argv(demo_files["real"], small, tmp_path / "o2"))
-    assert f"synthetic data file '{small}' has 5 row(s); an audit needs at least 30" in err
+    assert f"synthetic data file '{small.name}' has 5 row(s); an audit needs at least 30" in err
     err = _input_error(
         capsys,
         *audit_argv(
