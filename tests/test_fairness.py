@@ -192,7 +192,10 @@ def test_positive_label_matches_numeric_targets_from_text():
     [
         (["--protected", "sex,nationality", "--target", "y", "--positive-label", "yes"], "'nationality' not in"),
         (["--protected", "sex", "--target", "outcome", "--positive-label", "yes"], "target column(s) 'outcome'"),
-        (["--protected", "sex", "--target", "y", "--positive-label", "maybe"], "never occurs in the target column 'y'"),
+        (
+            ["--protected", "sex", "--target", "y", "--positive-label", "maybe"],
+            "label 'maybe' never occurs in the target column 'y'; its most common values are 'no', 'yes'",
+        ),
         (["--protected", "sex", "--target", "sex", "--positive-label", "F"], "also a protected attribute"),
         (["--protected", "sex", "--target", "y"], "positive label is needed"),
         (["--protected", "sex", "--target", "constant", "--positive-label", "c"], "has 1 value(s) in the real data"),

@@ -337,3 +337,18 @@ def test_a_spark_dataframe_input_is_fingerprinted_by_content_not_row_order(spark
     assert batches[0].inputs["synthetic"]["rows"] == 4 and batches[0].sample_sizes["real"] == 4
     for batch in batches:
         batch.frame.unpersist()
+
+
+def test_spark_fairness_input_errors_say_what_pandas_says(spark: Any) -> None:
+    from expectations.metrics.errors import AuditDataError
+    from expectations.metrics.fairness import check_fairness_inputs
+    from expectations.spark.fairness import spark_check_fairness_inputs
+
+    rows = pd.DataFrame({"sex": ["F", "M"] * 20, "y": ["no", "no", "yes", "no"] * 10})
+    messages = []
+    for check, frame in ((check_fairness_inputs, rows), (spark_check_fairness_inputs, spark.createDataFrame(rows))):
+        with pytest.raises(AuditDataError) as caught:
+            check({"real": frame, "synthetic": frame}, ["sex"], "y", "maybe")
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert messages[0].endswith("never occurs in the target column 'y'; its most common values are 'no', 'yes'")

@@ -24,7 +24,7 @@ cells (the exact nonparametric bootstrap of its rows) and every attribute reads 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,11 +88,30 @@ def check_fairness_settings(
         raise AuditDataError(f"a positive label is needed with the target column '{target}'")
 
 
-def check_outcomes(positives: dict[str, float], distinct_targets: dict[str, int], target: str) -> None:
+SHOWN_VALUES = 10  # how many of the target's values a message about the positive label lists
+
+
+def check_outcomes(
+    positives: dict[str, float],
+    distinct_targets: dict[str, int],
+    target: str,
+    positive_label: Any,
+    values: Callable[[], Sequence[Any]],
+) -> None:
     """Raise ``AuditDataError`` unless the positive label occurs somewhere and every side's target
-    has at least two distinct (non-missing) values."""
+    has at least two distinct (non-missing) values.
+
+    ``values`` gives the target's most common values (at most ``SHOWN_VALUES + 1``), called only
+    when the label never occurs, so the message can say which labels the column does hold.
+    """
     if not any(count > 0 for count in positives.values()):
-        raise AuditDataError(f"the positive label never occurs in the target column '{target}'")
+        seen = [str(value) for value in values()]
+        listed = ", ".join(repr(value) for value in seen[:SHOWN_VALUES])
+        more = ", ..." if len(seen) > SHOWN_VALUES else ""
+        raise AuditDataError(
+            f"the positive label {str(positive_label)!r} never occurs in the target column '{target}'"
+            + (f"; its most common values are {listed}{more}" if seen else "; the column holds no values")
+        )
     for side, distinct in distinct_targets.items():
         if distinct < 2:
             raise AuditDataError(
@@ -120,6 +139,8 @@ def check_fairness_inputs(
         {side: float(np.nansum(values)) for side, values in outcomes.items()},
         {side: int(frame[target].nunique(dropna=True)) for side, frame in frames.items()},
         target,
+        positive_label,
+        lambda: next(iter(frames.values()))[target].value_counts().index[: SHOWN_VALUES + 1].tolist(),
     )
     return outcomes
 

@@ -18,6 +18,7 @@ from pyspark.sql import types as T
 
 from expectations.metrics.fairness import (
     MISSING_GROUP,
+    SHOWN_VALUES,
     check_fairness_settings,
     check_outcomes,
     fairness_from_cells,
@@ -64,7 +65,13 @@ def spark_check_fairness_inputs(
         outcome = spark_positive_outcomes(frame, target, positive_label)
         row = frame.agg(F.sum(outcome), F.countDistinct(F.when(present, values))).collect()[0]
         positives[side], distinct[side] = float(row[0] or 0.0), int(row[1])
-    check_outcomes(positives, distinct, target)
+
+    def common_values() -> list[Any]:
+        frame = next(iter(frames.values()))
+        counts = frame.where(column(target).isNotNull()).groupBy(column(target)).count()
+        return [row[0] for row in counts.orderBy(F.desc("count")).limit(SHOWN_VALUES + 1).collect()]
+
+    check_outcomes(positives, distinct, target, positive_label, common_values)
 
 
 def _group_label(name: str) -> Column:
