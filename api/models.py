@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
+from auditing.roles import check_sides
 from auditing.settings import AuditSettings, Module
 
 Location = Field(
@@ -19,20 +21,37 @@ Location = Field(
 )
 
 
+#: The error type of the request's own checks across fields; their message names fields only,
+#: never a value, so the problem answer may show it.
+INPUTS_ERROR = "audit_inputs"
+
+
 class AuditRequest(AuditSettings):
     """One audit: where the data is, and how to judge it (``auditing.settings.AuditSettings``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     synthetic_data_url: str = Location
-    real_data_url: str = Field(
+    real_data_url: str | None = Field(
+        None,
         min_length=1,
         max_length=4096,
-        description="The generator's training data; every module compares the synthetic data with it.",
+        description=(
+            "The generator's training data; privacy and fidelity compare the synthetic data with it. "
+            "Without it the synthetic data is audited alone: fairness only, with protected_attributes."
+        ),
     )
     holdout_data_url: str | None = Field(
         None, min_length=1, max_length=4096, description="Real rows the generator never saw (membership attack)."
     )
+
+    @model_validator(mode="after")
+    def _sides(self) -> AuditRequest:
+        try:
+            check_sides(self.real_data_url is not None, self.holdout_data_url is not None, self.protected_attributes)
+        except ValueError as error:
+            raise PydanticCustomError(INPUTS_ERROR, str(error)) from None
+        return self
 
     def locations(self) -> dict[str, str]:
         urls = {"real": self.real_data_url, "synthetic": self.synthetic_data_url, "holdout": self.holdout_data_url}

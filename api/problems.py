@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.models import INPUTS_ERROR
 from auditing.errors import InputError
 
 logger = logging.getLogger("synth_audit.api")
@@ -56,10 +57,16 @@ async def input_error(_: Request, error: Exception) -> JSONResponse:
 async def invalid_request(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [
-        {"field": ".".join(str(part) for part in item.get("loc", ())), "problem": str(item.get("type", "invalid"))}
+        {
+            "field": ".".join(str(part) for part in item.get("loc", ())),
+            "problem": str(item.get("type", "invalid")),
+            **({"message": str(item["msg"])} if item.get("type") == INPUTS_ERROR else {}),
+        }
         for item in error.errors()
     ]
-    return problem("invalid-request", "the request body does not match the AuditRequest schema", errors)
+    own = [item["message"] for item in errors if "message" in item]
+    detail = "; ".join(own) if own else "the request body does not match the AuditRequest schema"
+    return problem("invalid-request", detail, errors)
 
 
 _HTTP_KINDS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed"}

@@ -19,6 +19,7 @@ import pandas as pd
 
 from auditing.errors import InputError, UnknownColumn
 from auditing.io import FROM_FILE, CsvDialect, LoadedTable, check_column_names, file_label, read_table
+from auditing.roles import HOLDOUT_NEEDS_REAL
 from expectations import HOLDOUT_LABEL, REAL_LABEL, SOURCE_COLUMN, SYNTHETIC_LABEL
 from expectations.metrics.distributions import column_kind
 from expectations.metrics.errors import names_list
@@ -104,7 +105,7 @@ def size_findings(rows: dict[str, int], labels: dict[str, str], min_rows: int = 
     ``rows`` and ``labels`` map each role to its row count and how messages name it.
     """
     for role in ("real", "synthetic"):
-        if rows[role] < min_rows:
+        if role in rows and rows[role] < min_rows:
             raise InputError(
                 f"{labels[role]} has {rows[role]:,} row(s); an audit needs at least {min_rows} real and "
                 f"{min_rows} synthetic rows to judge anything against the real data's own noise"
@@ -118,8 +119,26 @@ def size_findings(rows: dict[str, int], labels: dict[str, str], min_rows: int = 
     return []
 
 
+#: The finding of an audit without real data (``reference_role``).
+NO_REAL_DATA = (
+    "no real data was given: the synthetic data is audited alone, so only the fairness audit runs "
+    "(group rates and their parity); privacy and fidelity need the real data to compare with"
+)
+
+
+def reference_role(tables: dict[str, Any]) -> str:
+    """The side whose columns and types the audit follows: the real data, or the synthetic data
+    when it is audited alone (``InputError`` for a holdout without real data)."""
+    if "real" in tables:
+        return "real"
+    if "holdout" in tables:
+        raise InputError(HOLDOUT_NEEDS_REAL)
+    return "synthetic"
+
+
 def shared_columns(tables: dict[str, list[str]], source_column: str) -> list[str]:
-    """The real columns the synthetic data has too, in the real data's order.
+    """The real columns the synthetic data has too, in the real data's order (without real data:
+    the synthetic columns).
 
     ``tables`` maps each role to its column names. Raises ``InputError`` when an input already
     has the source column, or when real and synthetic share no column (with a hint when a side
@@ -128,6 +147,8 @@ def shared_columns(tables: dict[str, list[str]], source_column: str) -> list[str
     for role, names in tables.items():
         if source_column in names:
             raise InputError(f"the {role} data already has a column '{source_column}', the audit's source column")
+    if "real" not in tables:
+        return list(tables["synthetic"])
     real_columns, syn_columns = tables["real"], set(tables["synthetic"])
     shared = [c for c in real_columns if c in syn_columns]
     if shared:
@@ -203,18 +224,20 @@ def choose_columns(
     columns: tuple[str, ...] = (),
     ignore_columns: tuple[str, ...] = (),
     keep_columns: tuple[str, ...] = (),
+    reference: str = "real",
 ) -> tuple[list[str], list[Finding]]:
     """The audit columns, and findings for those left out: asked to, or identifiers.
 
     ``columns`` (if any) are the only ones audited; ``ignore_columns`` are left out; columns
     for which ``identifier(name)`` holds are left out unless named in ``keep_columns`` or
-    ``columns``. Raises ``UnknownColumn`` for a name that is no real column, ``InputError``
-    for a chosen column the synthetic data lacks or when no column is left.
+    ``columns``. ``reference``: the side whose columns they are (``reference_role``). Raises
+    ``UnknownColumn`` for a name that is not one of its columns, ``InputError`` for a chosen
+    column the synthetic data lacks or when no column is left.
     """
     for option, names in (("columns", columns), ("ignore_columns", ignore_columns), ("keep_columns", keep_columns)):
         unknown = [name for name in names if name not in real_names]
         if unknown:
-            raise UnknownColumn(f"{option} names {names_list(unknown)}, not a column of the real data")
+            raise UnknownColumn(f"{option} names {names_list(unknown)}, not a column of the {reference} data")
     missing = [name for name in columns if name not in shared]
     if missing:
         raise InputError(f"columns names {names_list(missing)}, which the synthetic data does not have")
@@ -227,7 +250,7 @@ def choose_columns(
     keys = [c for c in chosen if c not in keep_columns and c not in columns and identifier(c)]
     if keys:
         message = (
-            "a different value in every real row (an identifier, which would hide copied rows from the "
+            f"a different value in every {reference} row (an identifier, which would hide copied rows from the "
             f"exact-copy check), so left out of every audit: {names_list(keys)}; "
             "keep_columns (--keep-columns) audits it"
         )
@@ -423,7 +446,7 @@ def support_finding(name: str, kind: str, outside: int, n_synthetic: int) -> Fin
 
 
 def build_audit_batch(
-    real: TableInput,
+    real: TableInput | None,
     synthetic: TableInput,
     holdout: TableInput | None = None,
     *,
@@ -438,7 +461,8 @@ def build_audit_batch(
 
     Parameters
     ----------
-    real, synthetic, holdout : DataFrames or paths of local CSV / Parquet files.
+    real, synthetic, holdout : DataFrames or paths of local CSV / Parquet files; ``real`` None
+        audits the synthetic data alone (its own columns and types; no holdout).
     source_column : name of the added column holding each row's source label
         (``real``, ``holdout``, ``synthetic``); it must not already be an input column.
     columns, ignore_columns, keep_columns : which shared columns are audited (``choose_columns``;
@@ -455,11 +479,13 @@ def build_audit_batch(
     Raises ``InputError`` for unreadable or empty inputs, inputs that share no column, a
     holdout lacking audit columns, or an input that already has the source column.
     """
-    given = {"real": real, "synthetic": synthetic, "holdout": holdout}
-    tables = {role: _load(value, role, dialect) for role, value in given.items() if value is not None}
+    sides = {"real": real, "synthetic": synthetic, "holdout": holdout}
+    given = {role: value for role, value in sides.items() if value is not None}
+    reference = reference_role(given)
+    tables = {role: _load(value, role, dialect) for role, value in given.items()}
     columns_asked = columns
-    real_frame = tables["real"].frame
-    real_columns = [str(c) for c in real_frame.columns]
+    reference_frame = tables[reference].frame
+    real_columns = [str(c) for c in reference_frame.columns]
     columns = shared_columns({role: [str(c) for c in t.frame.columns] for role, t in tables.items()}, source_column)
     small = size_findings(
         {role: len(t.frame) for role, t in tables.items()},
@@ -472,19 +498,31 @@ def build_audit_batch(
         for role, t in tables.items()
         if t.replaced_bytes
     ]
-    findings += alignment_findings(real_columns, {str(c) for c in tables["synthetic"].frame.columns}, ignore_columns)
+    if reference == "real":
+        findings += alignment_findings(
+            real_columns, {str(c) for c in tables["synthetic"].frame.columns}, ignore_columns
+        )
+    else:
+        findings.append(Finding("data", "no_real_data", NO_REAL_DATA))
     columns, left_out = choose_columns(
-        columns, real_columns, lambda name: is_identifier(real_frame[name]), columns_asked, ignore_columns, keep_columns
+        columns,
+        real_columns,
+        lambda name: is_identifier(reference_frame[name]),
+        columns_asked,
+        ignore_columns,
+        keep_columns,
+        reference,
     )
     findings.extend(left_out)
     if "holdout" in tables:
         check_holdout_columns(columns, [str(c) for c in tables["holdout"].frame.columns])
 
-    layouts, found = date_columns(real_frame, columns)
+    layouts, found = date_columns(reference_frame, columns)
     findings.extend(found)
     # The real columns as audited: dates on one scale, the rest as read.
     real_audited = {
-        name: as_datetime(real_frame[name], layouts[name]) if name in layouts else real_frame[name] for name in columns
+        name: as_datetime(reference_frame[name], layouts[name]) if name in layouts else reference_frame[name]
+        for name in columns
     }
     kinds = {name: column_kind(real_audited[name]) for name in columns}
     labels = {"real": REAL_LABEL, "holdout": HOLDOUT_LABEL, "synthetic": SYNTHETIC_LABEL}
@@ -495,7 +533,7 @@ def build_audit_batch(
         frame = tables[role].frame
         conformed = {}
         for name in columns:
-            if role == "real":
+            if role == reference:
                 real = real_audited[name]
                 conformed[name] = _as_text(real) if kinds[name] == "categorical" else real
                 real_columns_conformed[name] = conformed[name]
@@ -505,7 +543,7 @@ def build_audit_batch(
             )
             if finding is not None:
                 findings.append(finding)
-            if role == "synthetic":
+            if role == "synthetic" and reference == "real":
                 findings.extend(_outside_real_support(name, kinds[name], real_columns_conformed[name], conformed[name]))
         part = pd.DataFrame(conformed)
         part[source_column] = labels[role]

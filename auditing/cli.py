@@ -243,7 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     audit = commands.add_parser("audit", help="audit synthetic data against the real data it was made from")
     audit.add_argument(
-        "--real", help="real training data (CSV, CSV.gz or Parquet; required unless the --config file names it)"
+        "--real",
+        help="real training data (CSV, CSV.gz or Parquet), which privacy and fidelity compare the synthetic data "
+        "with; without it the synthetic data is audited alone: fairness only, with --protected",
     )
     audit.add_argument(
         "--synthetic", help="synthetic data (CSV, CSV.gz or Parquet; required unless the --config file names it)"
@@ -373,6 +375,7 @@ def vet_arguments(args: argparse.Namespace) -> None:
     """
     from auditing.errors import InputError
     from auditing.io import CsvDialect, file_label, sniff_format
+    from auditing.roles import check_sides
 
     args.settings = {}
     if getattr(args, "config", None):
@@ -384,10 +387,13 @@ def vet_arguments(args: argparse.Namespace) -> None:
                     raise InputError(f"--config file '{args.config}': {key} must be a file path")
                 setattr(args, option, str(Path(args.config).parent / value))
     if args.command == "audit":
-        for option in ("real", "synthetic"):
-            if getattr(args, option) is None:
-                key = next(k for k, v in CONFIG_FILES.items() if v == option)
-                raise InputError(f"--{option} is required (or {key} in the --config file)")
+        if args.synthetic is None:
+            raise InputError("--synthetic is required (or synthetic_data_url in the --config file)")
+        try:
+            protected = args.protected or args.settings.get("protected_attributes")
+            check_sides(args.real is not None, args.holdout is not None, protected)
+        except ValueError as error:
+            raise InputError(str(error)) from None
         separator = args.sep if args.sep is not None else args.settings.get("csv_separator")
         encoding = args.encoding if args.encoding is not None else args.settings.get("csv_encoding")
         args.dialect = CsvDialect(SEPARATOR_NAMES.get(separator, separator) if separator else None, encoding)

@@ -33,6 +33,7 @@ from auditing.headline import add_headline
 from auditing.io import FROM_FILE, CsvDialect
 from auditing.parameters import AuditParameters
 from auditing.report import build_report
+from auditing.roles import check_sides
 from auditing.single_file import write_single_file
 from expectations import REAL_LABEL, SYNTHETIC_LABEL
 from expectations.metrics.errors import AuditDataError, MissingColumnError
@@ -51,6 +52,10 @@ def _quiet(_: str) -> None:
 
 def check_settings(batch: AuditBatch, parameters: AuditParameters) -> None:
     """The fairness and secret settings checked against the batch (``InputError`` naming what does not fit)."""
+    try:
+        check_sides(batch.sample_sizes["real"] is not None, False, parameters.fairness_protected_attributes)
+    except ValueError as error:
+        raise InputError(str(error)) from None
     check_fairness_settings(batch, parameters)
     check_secret_settings(batch, parameters)
 

@@ -75,7 +75,7 @@ def audit_locations(
             )
         with AUDIT_LOCK:
             outcome = run_audit(
-                tables["real"],
+                tables.get("real"),
                 tables["synthetic"],
                 tables.get("holdout"),
                 out_dir=folder / "out",

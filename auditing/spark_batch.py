@@ -17,12 +17,14 @@ from pyspark.sql import types as T
 
 from auditing.batch import (
     MIN_ROWS,
+    NO_REAL_DATA,
     AuditBatch,
     Finding,
     alignment_findings,
     check_holdout_columns,
     choose_columns,
     identifier_rule,
+    reference_role,
     replaced_bytes_finding,
     shared_columns,
     size_findings,
@@ -155,7 +157,7 @@ def _conform(frame: DataFrame, name: str, kind: str, real_type: T.DataType) -> t
 
 
 def build_spark_audit_batch(
-    real: SparkTableInput,
+    real: SparkTableInput | None,
     synthetic: SparkTableInput,
     holdout: SparkTableInput | None = None,
     *,
@@ -182,7 +184,9 @@ def build_spark_audit_batch(
     reads it), with the same columns, kinds, counts, fingerprints and findings as the pandas batch.
     Raises ``InputError`` as ``build_audit_batch`` does.
     """
-    given = {"real": real, "synthetic": synthetic, **({"holdout": holdout} if holdout is not None else {})}
+    sides = {"real": real, "synthetic": synthetic, "holdout": holdout}
+    given = {role: value for role, value in sides.items() if value is not None}
+    reference = reference_role(given)
     frames: dict[str, DataFrame] = {}
     inputs: dict[str, dict[str, Any]] = {}
     for role, value in given.items():
@@ -204,25 +208,28 @@ def build_spark_audit_batch(
     left_holdout = (frames.pop("holdout"), inputs["holdout"]) if small else None
 
     columns_asked = columns
-    real_columns = list(frames["real"].columns)
+    real_columns = list(frames[reference].columns)
     columns = shared_columns({role: list(frame.columns) for role, frame in frames.items()}, source_column)
     findings: list[Finding] = small + [
         replaced_bytes_finding(role, info.pop("replaced_bytes"), dialect.encoding)
         for role, info in inputs.items()
         if info.get("replaced_bytes")
     ]
-    findings += alignment_findings(real_columns, set(frames["synthetic"].columns), ignore_columns)
+    if reference == "real":
+        findings += alignment_findings(real_columns, set(frames["synthetic"].columns), ignore_columns)
+    else:
+        findings.append(Finding("data", "no_real_data", NO_REAL_DATA))
     # Named columns are audited as they are; otherwise only the columns the rule could leave out are counted.
     candidates = [] if columns_asked else [c for c in columns if c not in keep_columns and c not in ignore_columns]
-    identifiers = _spark_identifiers(frames["real"], candidates)
+    identifiers = _spark_identifiers(frames[reference], candidates)
     columns, left_out = choose_columns(
-        columns, real_columns, identifiers.__contains__, columns_asked, ignore_columns, keep_columns
+        columns, real_columns, identifiers.__contains__, columns_asked, ignore_columns, keep_columns, reference
     )
     findings.extend(left_out)
     if "holdout" in frames:
         check_holdout_columns(columns, list(frames["holdout"].columns))
 
-    real_types = {name: frames["real"].schema[name].dataType for name in columns}
+    real_types = {name: frames[reference].schema[name].dataType for name in columns}
     kinds = {name: spark_column_kind(real_types[name]) for name in columns}
     parts = []
     for role in _ROLES:
@@ -231,7 +238,7 @@ def build_spark_audit_batch(
         frame = frames[role]
         checks, selected = [], []
         for name in columns:
-            if role == "real":
+            if role == reference:
                 value = _as_text(column(name), real_types[name]) if kinds[name] == "categorical" else column(name)
             else:
                 value, unfit, expected = _conform(frame, name, kinds[name], real_types[name])
@@ -269,7 +276,8 @@ def build_spark_audit_batch(
         frame, info = left_holdout
         info.setdefault("sha256", _dataframe_fingerprint(frame))
         info.update(rows=frame.count(), columns=len(frame.columns))
-    findings.extend(_outside_real_support(stacked, source_column, columns, kinds, sizes["synthetic"] or 0))
+    if reference == "real":
+        findings.extend(_outside_real_support(stacked, source_column, columns, kinds, sizes["synthetic"] or 0))
     return AuditBatch(
         frame=stacked,
         columns=columns,

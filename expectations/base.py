@@ -176,6 +176,16 @@ class AuditExpectation(BatchExpectation):
         return AuditExpectation._answer(False, None, details)
 
     @staticmethod
+    def _module_not_run(profile: dict[str, Any], part: str) -> Optional[dict[str, Any]]:
+        """The passing result without a figure when the module did not run on the batch (its
+        profile's ``not_run`` says why, e.g. ``NEEDS_REAL``), else None."""
+        reason = profile.get("not_run")
+        if not reason:
+            return None
+        details = {"part": part, "not_measured": reason, "module_not_run": reason}
+        return AuditExpectation._answer(True, None, {**details, "module_score": None, "module_interval": None})
+
+    @staticmethod
     def _answer(passes: Any, observed: Any, details: dict[str, Any]) -> dict[str, Any]:
         """A validation result; ``success`` a Python bool (a numpy bool aborts storing results)."""
         return {"success": bool(passes), "result": {"observed_value": observed, "details": details}}
@@ -253,13 +263,18 @@ class AuditExpectation(BatchExpectation):
 Splitter = Callable[..., Tuple[dict[str, Any], List[str]]]
 
 
+#: Why a module that compares with the real data does not run on a batch without real rows.
+NEEDS_REAL = "there is no real data to compare the synthetic data with"
+
+
 def batch_sides(
     execution_engine: Any, metric_domain_kwargs: dict, metric_value_kwargs: dict, split: Splitter = split_sources
 ) -> tuple[dict[str, Any], list[str]]:
-    """The real / synthetic / holdout rows of the batch an audit metric runs on.
+    """The real / synthetic / holdout rows of the batch an audit metric runs on (no ``real`` key
+    when the batch has no real rows: the synthetic data audited alone).
 
     ``split`` is the engine's splitter (pandas ``split_sources`` or its Spark twin). Raises
-    ``AuditDataError`` naming the label when the batch has no real or no synthetic rows.
+    ``AuditDataError`` naming the label when the batch has no synthetic rows.
     """
     batch, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
     labels = {
@@ -269,9 +284,8 @@ def batch_sides(
     }
     source = metric_value_kwargs["source_column"]
     frames, columns = split(batch, source, labels, metric_value_kwargs.get("columns"))
-    for side in ("real", "synthetic"):
-        if side not in frames:
-            raise AuditDataError(f"the audit batch has no rows labelled '{labels[side]}' in column '{source}'")
+    if "synthetic" not in frames:
+        raise AuditDataError(f"the audit batch has no rows labelled '{labels['synthetic']}' in column '{source}'")
     return frames, columns
 
 
@@ -300,20 +314,25 @@ def profile_from_batch(
     count_keys: Tuple[str, ...],
     setting_keys: Tuple[str, ...] = (),
     split: Splitter = split_sources,
+    needs_real: bool = True,
 ) -> dict[str, Any]:
     """An audit metric: split the batch, call ``profile`` on its sides, guard the call.
 
     ``profile(real, synthetic, holdout, columns=..., **counts, **settings)`` receives the value
     kwargs named in ``count_keys`` as ints (suite parameters may arrive as floats from JSON) and
-    those named in ``setting_keys`` as they are; ``split`` is the engine's splitter.
+    those named in ``setting_keys`` as they are; ``split`` is the engine's splitter. On a batch
+    without real rows, a metric that ``needs_real`` data answers ``{"not_run": reason}`` instead
+    (``NEEDS_REAL``); the others get ``real=None``.
     """
 
     def compute() -> dict[str, Any]:
         frames, columns = batch_sides(execution_engine, metric_domain_kwargs, metric_value_kwargs, split)
+        if needs_real and "real" not in frames:
+            return {"not_run": NEEDS_REAL, "score": None, "interval": None}
         counts = {key: int(metric_value_kwargs[key]) for key in count_keys}
         settings = {key: metric_value_kwargs.get(key) for key in setting_keys}
         return profile(
-            frames["real"], frames["synthetic"], frames.get("holdout"), columns=columns, **counts, **settings
+            frames.get("real"), frames["synthetic"], frames.get("holdout"), columns=columns, **counts, **settings
         )
 
     announce(f"computing the {family} figures")
@@ -338,6 +357,8 @@ class AuditProfileMetric(TableMetricProvider):
     spark_profile: ClassVar[str] = ""
     count_keys: ClassVar[Tuple[str, ...]] = RANDOM_KEYS
     setting_keys: ClassVar[Tuple[str, ...]] = ()
+    #: False: the profile also runs on the synthetic rows alone (``real=None``).
+    needs_real: ClassVar[bool] = True
 
     @metric_value(engine=PandasExecutionEngine)
     def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
@@ -349,6 +370,7 @@ class AuditProfileMetric(TableMetricProvider):
             cls.profile,
             cls.count_keys,
             cls.setting_keys,
+            needs_real=cls.needs_real,
         )
 
     @metric_value(engine=SparkDFExecutionEngine)
@@ -365,4 +387,5 @@ class AuditProfileMetric(TableMetricProvider):
             cls.count_keys,
             cls.setting_keys,
             split_spark_sources,
+            cls.needs_real,
         )

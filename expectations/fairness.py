@@ -16,6 +16,7 @@ from great_expectations.compatibility import pydantic
 from great_expectations.core.suite_parameters import SuiteParameterDict
 
 from expectations.base import (
+    NEEDS_REAL,
     RANDOM_KEYS,
     SIDE_KEYS,
     AuditExpectation,
@@ -43,6 +44,7 @@ class FairnessProfile(AuditProfileMetric):
     spark_profile = "expectations.spark.fairness:spark_fairness_profile"
     count_keys = (*RANDOM_KEYS, "min_group_size")
     setting_keys = SETTING_KEYS
+    needs_real = False  # group rates and their parity are measured on the synthetic rows alone too
 
 
 def _signed(value: float | None) -> str:
@@ -61,6 +63,8 @@ class _FairnessExpectation(AuditExpectation):
     #: Every threshold kwarg of the check (``limit`` first, the one the sentence names).
     limits: ClassVar[Tuple[str, ...]] = ()
     needs_target: ClassVar[bool] = True
+    #: The check compares the synthetic groups with the real ones (not run on synthetic data alone).
+    needs_real: ClassVar[bool] = False
     sentence_kwargs: ClassVar[Tuple[str, ...]] = (
         "synthetic_label",
         "real_label",
@@ -96,6 +100,8 @@ class _FairnessExpectation(AuditExpectation):
                 profile, None, True, not_measured=profile["not_run"], module_not_run=profile["not_run"]
             )
         groupings = profile["groupings"]
+        if self.needs_real and profile["sample_sizes"]["real"] is None:
+            return self._verdict(profile, None, True, not_measured=NEEDS_REAL)
         if self.needs_target and profile["settings"]["target"] is None:
             finding = {"kind": "not_measured", "message": NEEDS_TARGET}
             return self._verdict(profile, None, True, not_measured=NEEDS_TARGET, findings=[finding])
@@ -274,6 +280,7 @@ class ExpectSyntheticBiasAmplificationToBeBelow(_FairnessExpectation):
     figure: ClassVar[str] = "amplification"
     limit: ClassVar[str] = "max_amplification"
     limits: ClassVar[Tuple[str, ...]] = ("max_amplification", "max_rate_change")
+    needs_real: ClassVar[bool] = True
     max_amplification: Union[float, SuiteParameterDict] = pydantic.Field(
         0.03, description="Widening of the real data's widest gap that is tolerated."
     )
@@ -324,6 +331,7 @@ class ExpectSyntheticGroupRepresentationToMatchReal(_FairnessExpectation):
     limit: ClassVar[str] = "max_share_ratio"
     limits: ClassVar[Tuple[str, ...]] = ("max_share_ratio",)
     needs_target: ClassVar[bool] = False
+    needs_real: ClassVar[bool] = True
     max_share_ratio: Union[float, SuiteParameterDict] = pydantic.Field(
         REPRESENTATION_BAND, description="Largest tolerated synthetic / real share ratio (and its inverse)."
     )

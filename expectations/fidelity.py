@@ -87,7 +87,7 @@ class _FidelityExpectation(AuditExpectation):
 
     def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
         profile = metrics[FIDELITY_PROFILE]
-        failed = self._not_measured(profile, self.part)
+        failed = self._not_measured(profile, self.part) or self._module_not_run(profile, self.part)
         if failed:
             return failed
         kwargs = self._get_success_kwargs()

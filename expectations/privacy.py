@@ -124,7 +124,7 @@ class _PrivacyExpectation(AuditExpectation):
 
     def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
         profile = metrics[PRIVACY_PROFILE]
-        failed = self._not_measured(profile, self.part)
+        failed = self._not_measured(profile, self.part) or self._module_not_run(profile, self.part)
         if failed:
             return failed
         if self.part not in profile or self._not_asked():

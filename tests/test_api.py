@@ -399,3 +399,22 @@ def test_docs_open_offline_in_a_browser(chromium):
         thread.join(timeout=10)
     assert loaded.requests and all(url.startswith(origin + "/") for url in loaded.requests), loaded.requests
     assert 'class="swagger-ui' in loaded.dom and "/audits" in loaded.dom  # the operations are drawn
+
+
+def test_synthetic_data_alone_is_audited_for_fairness_and_needs_protected_attributes(api_env):
+    from auditing.roles import ALONE_NEEDS_FAIRNESS, HOLDOUT_NEEDS_REAL
+
+    client = TestClient(_app())
+    alone = {key: value for key, value in _body().items() if key not in ("real_data_url", "holdout_data_url")}
+    answer = client.post("/audit", json=alone)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["module_scores"]["privacy"] is None and report["module_scores"]["fidelity"] is None
+    assert report["module_scores"]["fairness"] is not None and set(report["inputs"]) == {"synthetic"}
+    for body, message in (
+        ({**alone, "protected_attributes": []}, ALONE_NEEDS_FAIRNESS),
+        ({**alone, "holdout_data_url": _body()["holdout_data_url"]}, HOLDOUT_NEEDS_REAL),
+    ):
+        answer = client.post("/audit", json=body)
+        assert answer.status_code == 422 and message in answer.text, answer.text
+    assert list(api_env.work.iterdir()) == []

@@ -307,3 +307,47 @@ def test_the_tests_reference_pools_train_and_holdout_per_group(demo):
             assert row["pooled_share"] == pytest.approx(len(rows) / len(both), abs=1e-12)
     without = fairness_profile(real, synthetic, protected_attributes=["sex"], target="outcome", positive_label="yes")
     assert all(r["pooled_size"] == r["real_size"] for r in without["groupings"][0]["groups"])
+
+
+def test_synthetic_data_alone_is_audited_for_fairness_only(tmp_path, capsys):
+    """Without --real: fairness on the synthetic rows (DPD as fairlearn's), privacy and fidelity not run."""
+    from auditing.batch import NO_REAL_DATA
+    from auditing.roles import ALONE_NEEDS_FAIRNESS, HOLDOUT_NEEDS_REAL
+    from expectations.base import NEEDS_REAL
+
+    synthetic = _people(2_000, np.random.default_rng(8))
+    synthetic.to_csv(tmp_path / "synthetic.csv", index=False)
+    synthetic.head(500).to_csv(tmp_path / "holdout.csv", index=False)
+    argv = [
+        "audit",
+        "--synthetic",
+        str(tmp_path / "synthetic.csv"),
+        "--out",
+        str(tmp_path / "out"),
+        "--bootstrap",
+        "50",
+    ]
+    fairness = ["--protected", "sex,region", "--target", "y", "--positive-label", "yes"]
+    assert main([*argv, *fairness, "--json", "--no-docs", "--quiet"]) in (0, 1)
+    report = json.loads(capsys.readouterr().out)
+    jsonschema.validate(report, json.loads((Path(__file__).parents[1] / "auditing" / "report.schema.json").read_text()))
+    for module in ("privacy", "fidelity"):
+        entry = report["modules"][module]
+        assert (
+            entry["status"] == "not_run" and entry["reason"] == NEEDS_REAL and report["module_scores"][module] is None
+        )
+    assert report["overall_score"] == report["module_scores"]["fairness"] is not None
+    assert set(report["inputs"]) == {"synthetic"} and report["sample_sizes"]["real"] is None
+    assert {"kind": "no_real_data", "message": NO_REAL_DATA}.items() <= report["findings"][0].items()
+    parity, amplification, representation = report["modules"]["fairness"]["expectations"]
+    y = (synthetic["y"] == "yes").astype(int)
+    for grouping in parity["details"]["groupings"]:
+        features = synthetic[grouping["attributes"]]
+        expected = demographic_parity_difference(y, y, sensitive_features=features)
+        assert grouping["dpd_synthetic"] == pytest.approx(expected, abs=1e-12), grouping["attribute"]
+    for check in (amplification, representation):
+        assert check["success"] and check["details"]["not_measured"] == NEEDS_REAL and check["observed_value"] is None
+
+    assert main(argv) == 2 and ALONE_NEEDS_FAIRNESS in capsys.readouterr().err
+    assert main([*argv, *fairness, "--holdout", str(tmp_path / "holdout.csv")]) == 2
+    assert HOLDOUT_NEEDS_REAL in capsys.readouterr().err

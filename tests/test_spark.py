@@ -352,3 +352,18 @@ def test_spark_fairness_input_errors_say_what_pandas_says(spark: Any) -> None:
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
     assert messages[0].endswith("never occurs in the target column 'y'; its most common values are 'no', 'yes'")
+
+
+def test_synthetic_data_alone_gives_the_pandas_report_on_spark(adult_dir: Path, spark: Any, tmp_path: Path) -> None:
+    from auditing.engine import run_audit
+
+    parameters = AuditParameters(**FAIRNESS, bootstrap_replicates=0)
+    synthetic = adult_dir / "synthetic_biased.csv"
+    reports = {
+        engine: run_audit(None, synthetic, out_dir=tmp_path / engine, parameters=parameters, engine=engine).to_dict()
+        for engine in ("pandas", "spark")
+    }
+    assert reports["spark"]["module_scores"] == reports["pandas"]["module_scores"]
+    assert reports["spark"]["modules"]["fairness"] == reports["pandas"]["modules"]["fairness"]
+    assert reports["spark"]["findings"] == reports["pandas"]["findings"]
+    assert reports["spark"]["modules"]["privacy"]["status"] == "not_run"
