@@ -420,6 +420,27 @@ def unreadable_finding(name: str, unreadable: int, total: int, role: str, expect
     )
 
 
+def _finite(values: pd.Series) -> tuple[pd.Series, int]:
+    """A numeric column with its infinite values made missing, and how many there were.
+
+    No figure has a meaning for an infinite value (a bin edge, a distance, a correlation), and
+    one would turn a whole column's figures into NaN.
+    """
+    if not pd.api.types.is_float_dtype(values.dtype):
+        return values, 0
+    infinite = np.isinf(values.to_numpy(dtype="float64", na_value=np.nan))
+    count = int(infinite.sum())
+    return (values.mask(infinite) if count else values), count
+
+
+def infinite_finding(name: str, infinite: int, total: int, role: str) -> Finding:
+    """``infinite`` of ``total`` values of a ``role`` column were infinite and are audited as missing."""
+    message = (
+        f"column '{name}': {infinite:,} of {total:,} {role} values are infinite; they are audited as missing values"
+    )
+    return Finding("data", "infinite_values", message, (name,), infinite)
+
+
 def _outside_real_support(name: str, kind: str, real: pd.Series, synthetic: pd.Series) -> list[Finding]:
     """A finding when synthetic values fall outside what the real column holds.
 
@@ -536,14 +557,18 @@ def build_audit_batch(
             if role == reference:
                 real = real_audited[name]
                 conformed[name] = _as_text(real) if kinds[name] == "categorical" else real
+            else:
+                conformed[name], finding = _conform(
+                    frame[name], kinds[name], real_audited[name], role, name, layouts.get(name)
+                )
+                if finding is not None:
+                    findings.append(finding)
+            conformed[name], infinite = _finite(conformed[name])
+            if infinite:
+                findings.append(infinite_finding(name, infinite, len(frame), role))
+            if role == reference:
                 real_columns_conformed[name] = conformed[name]
-                continue
-            conformed[name], finding = _conform(
-                frame[name], kinds[name], real_audited[name], role, name, layouts.get(name)
-            )
-            if finding is not None:
-                findings.append(finding)
-            if role == "synthetic" and reference == "real":
+            elif role == "synthetic" and reference == "real":
                 findings.extend(_outside_real_support(name, kinds[name], real_columns_conformed[name], conformed[name]))
         part = pd.DataFrame(conformed)
         part[source_column] = labels[role]

@@ -8,6 +8,8 @@ becomes a finding) and the same findings, each from an aggregation — no row re
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, Union
 
@@ -24,6 +26,7 @@ from auditing.batch import (
     check_holdout_columns,
     choose_columns,
     identifier_rule,
+    infinite_finding,
     reference_role,
     replaced_bytes_finding,
     shared_columns,
@@ -83,6 +86,9 @@ def read_spark_table(
             enforceSchema=False,
             sep=layout.separator,
             encoding=layout.encoding,
+            # How pandas, numpy and Python write infinities (Spark's own default is "Inf").
+            positiveInf="inf",
+            negativeInf="-inf",
         )
         file_format = layout.describe("csv.gz" if compressed else "csv")
         if layout.replaced_bytes:
@@ -129,6 +135,15 @@ def _dataframe_fingerprint(frame: DataFrame) -> str:
     digest = hashlib.sha256(frame.schema.json().encode())
     digest.update(f"{row[0]}:{row[1]}".encode())
     return digest.hexdigest()
+
+
+def _is_floating(frame: DataFrame, name: str, real_type: T.DataType, as_read: bool) -> bool:
+    """Whether a numeric audit column can hold an infinite value: a float column as read, or one
+    that ``_conform`` casts to double (not dates)."""
+    if isinstance(real_type, (T.DateType, T.TimestampType, T.TimestampNTZType)):
+        return False
+    dtype = frame.schema[name].dataType
+    return isinstance(dtype, (T.FloatType, T.DoubleType)) or not (as_read or isinstance(dtype, T.NumericType))
 
 
 def _as_text(values: Column, dtype: T.DataType) -> Column:
@@ -236,23 +251,31 @@ def build_spark_audit_batch(
         if role not in frames:
             continue
         frame = frames[role]
-        checks, selected = [], []
+        # Each check: a condition counted over the side's rows, and the finding a non-zero count makes.
+        checks: list[tuple[Column, Callable[[int, int], Finding]]] = []
+        selected = []
         for name in columns:
             if role == reference:
                 value = _as_text(column(name), real_types[name]) if kinds[name] == "categorical" else column(name)
             else:
                 value, unfit, expected = _conform(frame, name, kinds[name], real_types[name])
                 if unfit is not None:
-                    checks.append((name, expected, F.sum(unfit.cast("long"))))
+                    checks.append((unfit, partial(unreadable_finding, name, role=role, expected=expected)))
+            if kinds[name] == "numeric" and _is_floating(frame, name, real_types[name], role == reference):
+                # As the pandas batch: an infinite value is audited as missing, and counted.
+                infinite = F.abs(value.cast("double")) == F.lit(float("inf"))
+                checks.append((infinite, partial(infinite_finding, name, role=role)))
+                value = F.when(infinite, F.lit(None)).otherwise(value)
             selected.append(value.alias(name))
         part = frame.select(*selected, F.lit(_LABELS[role]).alias(source_column))
         if checks:
             counts = frame.agg(
-                F.count(F.lit(1)), *[total.alias(f"u{i}") for i, (_, _, total) in enumerate(checks)]
+                F.count(F.lit(1)),
+                *[F.sum(condition.cast("long")).alias(f"u{i}") for i, (condition, _) in enumerate(checks)],
             ).collect()[0]
-            for i, (name, expected, _) in enumerate(checks):
+            for i, (_, finding) in enumerate(checks):
                 if counts[i + 1]:
-                    findings.append(unreadable_finding(name, int(counts[i + 1]), int(counts[0]), role, expected))
+                    findings.append(finding(int(counts[i + 1]), int(counts[0])))
         parts.append(part)
 
     stacked = parts[0]

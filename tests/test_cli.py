@@ -307,7 +307,7 @@ def test_config_file_limits_weights_and_separator_options(capsys, demo_files, tm
     assert "--config file" in err and "thresholds.max_dpd" in err
     config.write_text("seed = \n")
     assert f"--config file '{config}' is not valid TOML" in _input_error(capsys, *argv)
-    assert "--real is required" in _input_error(capsys, "audit", "--synthetic", str(demo_files["good"]))
+    assert "--synthetic is required" in _input_error(capsys, "audit", "--real", str(demo_files["real"]))
     small = tmp_path / "small.csv"
     pd.read_csv(demo_files["good"]).head(5).to_csv(small, index=False)
     err = _input_error(capsys, *audit_argv(demo_files["real"], small, tmp_path / "o2"))
