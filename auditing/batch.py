@@ -147,26 +147,31 @@ def shared_columns(tables: dict[str, list[str]], source_column: str) -> list[str
     for role, names in tables.items():
         if source_column in names:
             raise InputError(f"the {role} data already has a column '{source_column}', the audit's source column")
+    hint = _separator_hint(tables)
+    if hint and all(len(names) == 1 for names in tables.values()):
+        raise InputError(f"no input has more than one column{hint}")
     if "real" not in tables:
         return list(tables["synthetic"])
     real_columns, syn_columns = tables["real"], set(tables["synthetic"])
     shared = [c for c in real_columns if c in syn_columns]
     if shared:
         return shared
-    hint = ""
-    for role in ("real", "synthetic"):
-        names = tables[role]
-        separator = next((sep for sep in (",", ";", "\t", "|") if len(names) == 1 and sep in names[0]), None)
-        if separator is not None:
-            hint = (
-                f"; the {role} data reads as one column whose name holds {separator!r}: if that file's fields "
-                f"are separated by {separator!r}, give the separator (--sep, or csv_separator in a request)"
-            )
-            break
     raise InputError(
         f"the real and synthetic data share no column (real: {names_list(real_columns)}; "
         f"synthetic: {names_list(sorted(syn_columns))}){hint}"
     )
+
+
+def _separator_hint(tables: dict[str, list[str]]) -> str:
+    """A hint to give the separator when a side reads as one column whose name holds one ("" if none)."""
+    for role, names in tables.items():
+        separator = next((sep for sep in (",", ";", "\t", "|") if len(names) == 1 and sep in names[0]), None)
+        if separator is not None:
+            return (
+                f"; the {role} data reads as one column whose name holds {separator!r}: if that file's fields "
+                f"are separated by {separator!r}, give the separator (--sep, or csv_separator in a request)"
+            )
+    return ""
 
 
 #: Below this many real rows a column unique per row is not taken for an identifier (small

@@ -166,7 +166,7 @@ def membership_verdict(attack: dict[str, Any], alpha: float, max_epsilon: float,
         alpha=alpha,
         margin=max_epsilon,
         p_value=attack["advantage_p_value"],
-        observed=epsilon,
+        observed=None if epsilon == float("-inf") else epsilon,  # -inf: no attack beat chance; JSON has no -inf
         reference=0.0,
         message=message,
         epsilons={k_: (None if v == float("-inf") else v) for k_, v in epsilons.items()},
