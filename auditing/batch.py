@@ -293,9 +293,13 @@ def _load(value: TableInput, role: str, dialect: CsvDialect = FROM_FILE) -> Load
     return read_table(value, role, dialect=dialect)
 
 
+def input_label(role: str, file_name: str | None) -> str:
+    """How messages name an input: its file, or (``file_name`` None) the DataFrame."""
+    return f"the {role} DataFrame" if file_name is None else file_label(role, file_name)
+
+
 def _label(role: str, table: LoadedTable) -> str:
-    """How messages name an input: its file, or the DataFrame."""
-    return f"the {role} DataFrame" if table.file_format == "dataframe" else file_label(role, table.source)
+    return input_label(role, None if table.file_format == "dataframe" else table.source)
 
 
 def replaced_bytes_finding(role: str, replaced: int, encoding: str | None) -> Finding:

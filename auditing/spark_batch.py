@@ -27,6 +27,7 @@ from auditing.batch import (
     choose_columns,
     identifier_rule,
     infinite_finding,
+    input_label,
     reference_role,
     replaced_bytes_finding,
     shared_columns,
@@ -215,11 +216,10 @@ def build_spark_audit_batch(
         if not frames[role].columns:
             raise InputError(f"the {role} data has no columns")
 
-    labels = {
-        role: file_label(role, info["source"]) if "sha256" in info else f"the {role} DataFrame"
-        for role, info in inputs.items()
-    }
-    small = size_findings({role: frame.count() for role, frame in frames.items()}, labels, min_rows)
+    labels = {role: input_label(role, info["source"] if "sha256" in info else None) for role, info in inputs.items()}
+    # One count per input: the size check, the report's row counts and sample sizes all read it.
+    rows = {role: frame.count() for role, frame in frames.items()}
+    small = size_findings(rows, labels, min_rows)
     left_holdout = (frames.pop("holdout"), inputs["holdout"]) if small else None
 
     columns_asked = columns
@@ -284,9 +284,8 @@ def build_spark_audit_batch(
     stacked = stacked.cache()
 
     sizes: dict[str, int | None] = {role: None for role in ("real", "synthetic", "holdout")}
-    per_label = {row[0]: int(row[1]) for row in stacked.groupBy(source_column).count().collect()}
     for role in frames:
-        sizes[role] = per_label.get(_LABELS[role], 0)
+        sizes[role] = rows[role]
         if sizes[role] == 0:
             raise InputError(f"the {role} data has no rows")
     for role, frame in frames.items():
@@ -298,7 +297,7 @@ def build_spark_audit_batch(
     if left_holdout is not None:
         frame, info = left_holdout
         info.setdefault("sha256", _dataframe_fingerprint(frame))
-        info.update(rows=frame.count(), columns=len(frame.columns))
+        info.update(rows=rows["holdout"], columns=len(frame.columns))
     if reference == "real":
         findings.extend(_outside_real_support(stacked, source_column, columns, kinds, sizes["synthetic"] or 0))
     return AuditBatch(
